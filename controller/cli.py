@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check specs; every problem as file:line: field.path: message")
-    validate.add_argument("paths", nargs="*", default=["specs"], metavar="PATH", help="files or folders (default specs)")
+    validate.add_argument(
+        "paths", nargs="*", default=["specs"], metavar="PATH", help="files or folders (default specs)"
+    )
     validate.set_defaults(handler=_validate)
     return parser
 

@@ -23,7 +23,7 @@ class Diagnostic:
     """One problem in one spec file, located as precisely as the YAML allows.
 
     file: the path as given on the command line (or relative to the current directory)
-    line: 1-based line of the offending key or value; 0 when the problem concerns the whole file
+    line: 1-based line of the offending key or value; 1 when the problem concerns the whole file
     path: the dotted field path inside the document, e.g. `spec.training.instanceType` ("" for the document)
     message: what is wrong and, where possible, how to fix it
     """
@@ -34,7 +34,7 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = f"{self.file}:{self.line}"
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 

@@ -50,7 +50,9 @@ class Catalog:
             first = by_name.setdefault(entry.name, entry)
             if first is not entry:
                 where = f"{first.document.file}:{first.document.line_of(('metadata', 'name'))}"
-                problems.append(_at(entry.document, ("metadata", "name"), f"duplicate ModelSpec name (first defined in {where})"))
+                problems.append(
+                    _at(entry.document, ("metadata", "name"), f"duplicate ModelSpec name (first defined in {where})")
+                )
         return cls(
             environments={name: env for name, (env, _) in environments.items()},
             environment_documents={name: doc for name, (_, doc) in environments.items()},
@@ -71,20 +73,33 @@ def check_catalog(catalog: Catalog, problems: list[Diagnostic]) -> None:
             env = catalog.environments.get(env_name)
             if env is None:
                 known = ", ".join(sorted(catalog.environments)) or "none"
-                problems.append(_at(entry.document, path, f"environment {env_name!r} is not defined (defined: {known})"))
+                problems.append(
+                    _at(entry.document, path, f"environment {env_name!r} is not defined (defined: {known})")
+                )
                 continue
             promotion = env.spec.promotion
             if promotion is not None and promotion.from_env not in entry.spec.spec.environments:
                 problems.append(
-                    _at(entry.document, path, f"{env_name!r} is promoted from {promotion.from_env!r}, "
-                        f"so the model must live in {promotion.from_env!r} too")
+                    _at(
+                        entry.document,
+                        path,
+                        f"{env_name!r} is promoted from {promotion.from_env!r}, "
+                        f"so the model must live in {promotion.from_env!r} too",
+                    )
                 )
             config = entry.configs.get(env_name)
-            notifications = config.notifications if config else None
-            if notifications and notifications.on and not (notifications.topic_arn or env.spec.notification_topic_arn):
+            if config is None:
+                continue  # its overlay was invalid; that is already reported
+            notifications = config.notifications
+            explicit = "on" in notifications.model_fields_set
+            if explicit and notifications.on and not (notifications.topic_arn or env.spec.notification_topic_arn):
                 problems.append(
-                    _at(entry.document, ("spec", "notifications", "on"), f"no topic for notifications in {env_name!r}: "
-                        "set notifications.topicArn or the environment's notificationTopicArn")
+                    _at(
+                        entry.document,
+                        ("spec", "notifications", "on"),
+                        f"no topic for notifications in {env_name!r}: "
+                        "set notifications.topicArn or the environment's notificationTopicArn",
+                    )
                 )
 
 

@@ -24,7 +24,7 @@ _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TAG = re.compile(r"^(v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.-]+)?|[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)$")
 _BRANCHY = re.compile(r"^(main|master|develop|dev|trunk|head|release|staging|production|prod|latest)$", re.I)
 _PINNED_URI = re.compile(r"^[^\s@]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
-_CONFIG_ID = r"[0-9a-f]{12}"
+_PINNED_SUFFIX = re.compile(r"^[0-9a-f]{12}(-[a-z0-9]+)?$")  # after `<model>-`: a config id, or a version id
 
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), "an AWS access key id"),
@@ -122,9 +122,9 @@ def _check_realtime(model: str, realtime: Realtime, alarms: set[str], report: Re
         report(("deployment", "realtime", "variants"), f"variant name {duplicate!r} is used more than once")
     if all(v.weight == 0 for v in variants):
         report(("deployment", "realtime", "variants"), "weights are all zero: no variant would receive traffic")
-    pinned = re.compile(rf"^{re.escape(model)}-{_CONFIG_ID}(-[a-z0-9]+)?$")
     for i, variant in enumerate(variants):
-        if variant.model != "current" and not pinned.match(variant.model):
+        pinned = variant.model.startswith(f"{model}-") and _PINNED_SUFFIX.match(variant.model[len(model) + 1 :])
+        if variant.model != "current" and not pinned:
             report(
                 ("deployment", "realtime", "variants", i, "model"),
                 f"must be `current`, a training config id ({model}-<12 hex>) or a model version id "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
@@ -48,7 +49,7 @@ def load_catalog(paths: Sequence[str]) -> Catalog:
     """Validate every spec under `paths`; raise SpecError listing every problem, else return the Catalog."""
     files = spec_files(paths)
     if not files:
-        raise SpecError([Diagnostic(", ".join(paths) or ".", 0, "", "no *.yaml or *.yml spec files found")])
+        raise SpecError([Diagnostic(", ".join(paths) or ".", 1, "", "no *.yaml or *.yml spec files found")])
     return load_files(files)
 
 
@@ -61,7 +62,7 @@ def load_files(files: Sequence[str]) -> Catalog:
         try:
             raw = FsPath(file).read_bytes()
         except OSError as exc:
-            problems.append(Diagnostic(file, 0, "", f"cannot read: {exc.strerror or exc}"))
+            problems.append(Diagnostic(file, 1, "", f"cannot read: {exc.strerror or exc}"))
             continue
         documents, found = load_documents(raw, file)
         problems.extend(found)
@@ -86,8 +87,12 @@ def _parse_document(document: Document, problems: list[Diagnostic]) -> Environme
         return None  # an empty document (a stray `---`) is harmless
     if not isinstance(data, dict):
         problems.append(
-            Diagnostic(document.file, document.line, "", f"{where} is a {_kind_of(data)}; expected a mapping "
-                       "with apiVersion, kind, metadata and spec")
+            Diagnostic(
+                document.file,
+                document.line,
+                "",
+                f"{where} is a {_kind_of(data)}; expected a mapping with apiVersion, kind, metadata and spec",
+            )
         )
         return None
     if data.get("apiVersion") != API_VERSION:
@@ -106,22 +111,28 @@ def _parse_document(document: Document, problems: list[Diagnostic]) -> Environme
 def _resolve_model(spec: ModelSpec, document: Document, problems: list[Diagnostic]) -> ModelEntry:
     """Merge each environment's overlay onto the base spec, validate the result, run the semantic checks."""
     base = {key: value for key, value in document.data["spec"].items() if key != "environments"}
+    base_config = ModelConfig.model_construct(
+        spec.spec.model_fields_set - {"environments"},
+        **{field: getattr(spec.spec, field) for field in ModelConfig.model_fields},
+    )
     configs: dict[str, ModelConfig] = {}
+    base_checked = False
     for env, overlay in document.data["spec"]["environments"].items():
+        if not overlay:  # `env: {}` is the base spec itself, already validated as part of the document
+            configs[env] = base_config
+            if not base_checked:
+                check_model(spec.metadata.name, base_config, partial(_report, problems, document, _in_spec))
+                base_checked = True
+            continue
         origins: dict[Path, Path] = {}
         merged = merge(base, overlay, base_at=("spec",), overlay_at=("spec", "environments", env), origins=origins)
 
-        def to_document(path: Path, origins: dict[Path, Path] = origins) -> Path:
-            return locate(origins, path)
-
+        to_document = partial(locate, origins)
         config = _validate(ModelConfig, merged, document, problems, to_document)
-        if config is not None:
-            configs[env] = config
-            check_model(
-                spec.metadata.name,
-                config,
-                lambda path, message, to_doc=to_document: problems.append(_at(document, to_doc(path), message)),
-            )
+        if config is None:
+            continue
+        configs[env] = config
+        check_model(spec.metadata.name, config, partial(_report, problems, document, to_document))
     return ModelEntry(spec, document, configs)
 
 
@@ -135,6 +146,16 @@ def _validate(
             path, message = explain(error, model)
             problems.append(_at(document, to_document(path), message))
         return None
+
+
+def _in_spec(path: Path) -> Path:
+    return ("spec", *path)
+
+
+def _report(
+    problems: list[Diagnostic], document: Document, to_document: Callable[[Path], Path], path: Path, message: str
+) -> None:
+    problems.append(_at(document, to_document(path), message))
 
 
 def _at(document: Document, path: Path, message: str) -> Diagnostic:

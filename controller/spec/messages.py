@@ -23,6 +23,9 @@ def explain(error: Any, model: type[BaseModel]) -> tuple[Path, str]:
     """(path, message) for one entry of `ValidationError.errors()` raised by `model`."""
     loc: Path = tuple(error["loc"])
     kind = error["type"]
+    if loc and loc[-1] == "[key]":  # a map key failed its constraint, e.g. an environment name
+        loc = loc[:-1]
+        return loc, f"key {loc[-1]!r}: {_plain(error['msg'])}" if loc else _plain(error["msg"])
     value = error.get("input")
     rewrite = _REWRITES.get(kind)
     message = rewrite(loc, value, model) if rewrite else None
@@ -30,7 +33,10 @@ def explain(error: Any, model: type[BaseModel]) -> tuple[Path, str]:
 
 
 def errors_of(exc: ValidationError) -> list[Any]:
-    return exc.errors(include_url=False)
+    """pydantic's errors, without a collection's "too short" when its items failed (that is only a consequence)."""
+    errors = exc.errors(include_url=False)
+    item_failures = {tuple(e["loc"][:-2]) for e in errors if len(e["loc"]) >= 2 and isinstance(e["loc"][-2], int)}
+    return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in item_failures)]
 
 
 def _plain(message: str) -> str:
@@ -52,9 +58,9 @@ def _missing(loc: Path, value: Any, model: type[BaseModel]) -> str:
 
 def _string_type(loc: Path, value: Any, model: type[BaseModel]) -> str | None:
     if isinstance(value, datetime.date):
-        return f"YAML read an unquoted date here; quote it: \"{value.isoformat()}\""
+        return f'YAML read an unquoted date here; quote it: "{value.isoformat()}"'
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"must be a string; YAML read a number here, quote it: \"{value}\""
+        return f'must be a string; YAML read a number here, quote it: "{value}"'
     return None
 
 

@@ -175,7 +175,10 @@ class Training(Strict):
 
 
 class Variant(Strict):
-    name: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    name: str = Field(
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="SageMaker variant name: letters, digits and '-', at most 63 characters",
+    )
     model: str = Field("current", description="`current`, a training config id, or an exact model version id")
     instance_type: InstanceType
     instance_count: int = Field(1, ge=1)
@@ -244,7 +247,10 @@ class Alarm(Strict):
         "GPUUtilization",
         "GPUMemoryUtilization",
     ]
-    statistic: str = Field(pattern=r"^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$")
+    statistic: str = Field(
+        pattern=r"^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$",
+        description="Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99 or p99.9",
+    )
     threshold: float
     period_minutes: int = Field(5, ge=1, le=1440)
     evaluation_periods: int = Field(1, ge=1)

@@ -4,8 +4,8 @@ Rules (SPEC.md): maps deep-merge; lists whose items are all maps with a `name` m
 (unmatched overlay items are appended, base order kept); any other value, lists included, is replaced by the
 overlay's. An explicit `null` in an overlay replaces too, which removes an optional block in that environment.
 
-Besides the merged data, `merge` fills `origins`: for every path in the merged result, the path in the document
-where that value was written, so a validation error in the merged spec points at the right line (the overlay's
+Besides the merged data, `merge` fills `origins`: for every merged subtree, the path in the document where it was
+written (below a subtree taken whole, paths correspond one to one, so only its root is recorded), so a validation error in the merged spec points at the right line (the overlay's
 line when the overlay set it, the base's otherwise). Called by `controller.spec.loader`.
 """
 
@@ -36,9 +36,7 @@ def _merge(base: Any, overlay: Any, at: Path, base_at: Path, overlay_at: Path, o
         result: dict[str, Any] = {}
         for key, value in base.items():
             if key in overlay:
-                result[key] = _merge(
-                    value, overlay[key], (*at, key), (*base_at, key), (*overlay_at, key), origins
-                )
+                result[key] = _merge(value, overlay[key], (*at, key), (*base_at, key), (*overlay_at, key), origins)
             else:
                 result[key] = _record(value, (*at, key), (*base_at, key), origins)
         for key, value in overlay.items():
@@ -82,11 +80,6 @@ def _named_items(value: Any) -> bool:
 
 
 def _record(value: Any, at: Path, source: Path, origins: dict[Path, Path]) -> Any:
+    """A subtree taken whole: paths below it are the same relative to `source`, so `locate` needs only its root."""
     origins[at] = source
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _record(item, (*at, key), (*source, key), origins)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _record(item, (*at, i), (*source, i), origins)
     return value

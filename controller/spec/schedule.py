@@ -11,6 +11,7 @@ Called by `controller.spec.checks`; returns a message for people or None when th
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from croniter import croniter
 
@@ -19,6 +20,7 @@ _CRON = re.compile(r"^cron\((.*)\)$")
 _YEAR = re.compile(r"^(\*|\d{4}(-\d{4})?(/\d+)?)(,\d{4}(-\d{4})?(/\d+)?)*$")
 
 
+@cache  # models share a handful of cadences; croniter's parse is the costly part of validating a spec
 def schedule_problem(expression: str) -> str | None:
     """None if `expression` is a valid EventBridge Scheduler cron or rate expression, else why not."""
     rate = _RATE.match(expression)

@@ -21,10 +21,8 @@ import yaml
 
 from controller.errors import Diagnostic
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml: correct, just slower
-    _Loader = yaml.SafeLoader
+# libyaml's composer when PyYAML was built with it; the pure-Python one otherwise (correct, just slower).
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 50_000
@@ -81,9 +79,7 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [
-                self.build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)
-            ]
+            return [self.build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)]
         return self.constructor.construct_object(node)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
@@ -110,9 +106,9 @@ class _Walker:
 
 def _read_text(raw: bytes, display: str) -> str | Diagnostic:
     if len(raw) > MAX_FILE_BYTES:
-        return Diagnostic(display, 0, "", f"file is {len(raw)} bytes; spec files over {MAX_FILE_BYTES} are refused")
+        return Diagnostic(display, 1, "", f"file is {len(raw)} bytes; spec files over {MAX_FILE_BYTES} are refused")
     if b"\x00" in raw:
-        return Diagnostic(display, 0, "", "binary content (NUL bytes): not a YAML text file")
+        return Diagnostic(display, 1, "", "binary content (NUL bytes): not a YAML text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -122,7 +118,7 @@ def _read_text(raw: bytes, display: str) -> str | Diagnostic:
 
 def _yaml_problem(display: str, exc: yaml.YAMLError) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else 0
+    line = mark.line + 1 if mark is not None else 1
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
@@ -152,7 +148,7 @@ def load_documents(raw: bytes, display: str) -> tuple[list[Document], list[Diagn
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(display, exc))
     except RecursionError:
-        problems.append(Diagnostic(display, 0, "", f"nesting deeper than {MAX_DEPTH} levels"))
+        problems.append(Diagnostic(display, 1, "", f"nesting deeper than {MAX_DEPTH} levels"))
     finally:
         loader.dispose()
     return documents, problems
