@@ -5,8 +5,8 @@ Rules (SPEC.md): maps deep-merge; lists whose items are all maps with a `name` m
 overlay's. An explicit `null` in an overlay replaces too, which removes an optional block in that environment.
 
 Besides the merged data, `merge` fills `origins`: for every merged subtree, the path in the document where it was
-written (below a subtree taken whole, paths correspond one to one, so only its root is recorded), so a validation error in the merged spec points at the right line (the overlay's
-line when the overlay set it, the base's otherwise). Called by `controller.spec.loader`.
+written (below a subtree taken whole, paths correspond one to one, so only its root is recorded). A validation
+error in the merged spec thus points at the right line: the overlay's when the overlay set it, else the base's. Called by `controller.spec.loader`.
 """
 
 from __future__ import annotations
