@@ -14,7 +14,7 @@ $(BIN)/modelctl: pyproject.toml
 install: $(BIN)/modelctl
 
 demo: install
-	$(BIN)/modelctl demo
+	$(BIN)/modelctl validate specs/
 
 test: install
 	$(BIN)/ruff check .
