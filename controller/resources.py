@@ -1,0 +1,93 @@
+"""The vocabulary shared by desired state, observed state, diff, plan and apply: resource kinds and values.
+
+A `Resource` is one thing the controller wants to exist in AWS for one model in one environment, described by
+the properties it compares (JSON-able, normalised) and the tags it sets. An `Observed` is what the adapters read
+back for the same kind and key. Both are treated as immutable values; `properties` dicts are never mutated after
+construction. `Kind` names one AWS resource type; observe/apply reach the right adapter through the registry in
+`controller.aws.registry`, keyed by kind (gitops-engine's ResourceOperations idea).
+
+Used by controller.desired (builds Resources), controller.observe (builds Observed), controller.diff and plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+MANAGED_TAG = "modelctl:managed"
+MODEL_TAG = "modelctl:model"
+ENV_TAG = "modelctl:env"
+CONFIG_TAG = "modelctl:config"
+VERSION_TAG = "modelctl:version"
+GIT_SHA_TAG = "modelctl:git-sha"
+SPEC_DIGEST_TAG = "modelctl:spec-digest"
+
+
+class Kind(StrEnum):
+    """Every kind of resource the controller manages, in the order a fresh environment creates them."""
+
+    PARAMETER = "ssm.parameter"  # hyperparameters and the training config, by name
+    MODEL_PACKAGE_GROUP = "sagemaker.modelPackageGroup"  # the registry of a model's versions in one env
+    STATE_MACHINE = "stepfunctions.stateMachine"  # the train-and-deploy pipeline
+    SCHEDULE = "scheduler.schedule"  # the retraining cadence
+    PIPELINE_RUN = "pipeline.run"  # "no version of this training config exists yet: run the pipeline"
+    PROMOTED_VERSION = "sagemaker.promotedVersion"  # a version copied from the promotion source, never retrained
+    MODEL = "sagemaker.model"  # one per model version; made by the pipeline (or promotion), read by the plan
+    ENDPOINT_CONFIG = "sagemaker.endpointConfig"  # content-named; a new one means a new fleet
+    ENDPOINT = "sagemaker.endpoint"  # <model>-<env>
+    SCALING_TARGET = "autoscaling.scalableTarget"  # one per endpoint variant
+    SCALING_POLICY = "autoscaling.scalingPolicy"
+    ALARM = "cloudwatch.alarm"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Names one resource: its kind and its key (the AWS name, unique per kind within an account and region)."""
+
+    kind: Kind
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.key}"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A desired resource.
+
+    ref: kind and AWS name; model: the owning model's name; properties: what is compared with AWS (normalised,
+    JSON-able); tags: the tags it carries (ownership and lineage, see SPEC.md "Ownership"); depends_on: resources
+    that must exist first; digest: content digest of `properties`, stored in a tag where the kind allows so an
+    untouched resource can be recognised without reading every property.
+    """
+
+    ref: Ref
+    model: str
+    properties: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[Ref, ...] = ()
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A resource as read from AWS.
+
+    ref: kind and name; properties: the same shape as the desired resource's, normalised by the adapter (fields AWS
+    fills in removed); tags: as read; status: the AWS lifecycle status where the kind has one (e.g. an endpoint's
+    InService / Updating), else ""; extra: kind-specific facts the diff needs but does not compare (live variant
+    weights, instance counts owned by autoscaling, ...).
+    """
+
+    ref: Ref
+    properties: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    status: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def managed(self) -> bool:
+        """True when modelctl made it (tag modelctl:managed=true); anything else is never modified."""
+        return self.tags.get(MANAGED_TAG) == "true"
