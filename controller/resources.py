@@ -59,8 +59,8 @@ class Resource:
 
     ref: kind and AWS name; model: the owning model's name; properties: what is compared with AWS (normalised,
     JSON-able); tags: the tags it carries (ownership and lineage, see SPEC.md "Ownership"); depends_on: resources
-    that must exist first; digest: content digest of `properties`, stored in a tag where the kind allows so an
-    untouched resource can be recognised without reading every property.
+    that must exist first; payload: what apply needs to create or update it but that is not compared field by
+    field (a state machine's full definition, whose digest is in `properties`; an endpoint's DeploymentConfig).
     """
 
     ref: Ref
@@ -68,7 +68,7 @@ class Resource:
     properties: Mapping[str, Any]
     tags: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[Ref, ...] = ()
-    digest: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

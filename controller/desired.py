@@ -1,0 +1,486 @@
+"""Desired state: for one environment, every AWS resource the specs imply. Pure: no boto3, no clock.
+
+Input: the validated Catalog, the environment's name, the git SHA of the specs, the model versions the registry
+already holds (read by observe, since `model: current` means "the newest version of the current training config"),
+and an image resolver for `framework` images. Output: a DesiredState of Resource values with deterministic names
+(controller.naming), ownership and lineage tags (SPEC.md "Ownership"), and the notes a reviewer needs about what
+cannot happen yet (a variant waiting for its first training, a promotion waiting for approval upstream).
+
+Per model: the hyperparameters and training-config parameters; in a training environment the model package group,
+the pipeline state machine, the retraining schedule, and a pipeline run when no version of the current config
+exists; in a promoted environment a promoted version when an (Approved, where required) version exists upstream;
+and for realtime deployments the content-named endpoint config, the endpoint, autoscaling and alarms.
+Called by controller.reconcile (plan/apply) and by tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from controller import naming
+from controller.pipeline import (
+    BatchTransform,
+    BuiltImage,
+    Channel,
+    MetricDefinition,
+    PinnedImage,
+    PipelineParams,
+    QualityGate,
+    Spot,
+    Training,
+    build_definition,
+)
+from controller.resources import (
+    CONFIG_TAG,
+    ENV_TAG,
+    GIT_SHA_TAG,
+    MANAGED_TAG,
+    MODEL_TAG,
+    SPEC_DIGEST_TAG,
+    Kind,
+    Ref,
+    Resource,
+)
+from controller.spec.catalog import Catalog, ModelEntry
+from controller.spec.identity import digest, hyperparameter_string, training_config_id, training_identity
+from controller.spec.models import Environment, FrameworkImage, Image, ModelConfig, Realtime
+from controller.spec.types import duration_seconds
+
+ImageResolver = Callable[[FrameworkImage, str, str], str]  # (framework, region, "training"|"inference") -> URI
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One registered model version: `<config id>-<run>`, and its approval status in the registry."""
+
+    version: str
+    approval: str  # Approved | PendingManualApproval | Rejected
+
+    @property
+    def config_id(self) -> str:
+        return self.version.rsplit("-", 1)[0]
+
+
+Registry = Mapping[str, Sequence[ModelVersion]]  # model package group name -> its versions, newest first
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """env: the environment; resources: every wanted resource; config_ids: model -> current training config id;
+    notes: model -> why something is not (yet) wanted, for plan and status; held: resources that exist and must be
+    left exactly as they are this time (an endpoint whose next version is not trained yet keeps serving)."""
+
+    env: str
+    resources: tuple[Resource, ...]
+    config_ids: Mapping[str, str]
+    notes: Mapping[str, tuple[str, ...]]
+    held: frozenset[Ref]
+
+
+def desired_state(
+    catalog: Catalog, env: str, *, git_sha: str, registry: Registry, resolve_image: ImageResolver
+) -> DesiredState:
+    """Everything `env` should contain according to the specs (see the module docstring)."""
+    environment = catalog.environments[env]
+    resources: list[Resource] = []
+    config_ids: dict[str, str] = {}
+    notes: dict[str, tuple[str, ...]] = {}
+    held: set[Ref] = set()
+    for entry in catalog.models_in(env):
+        builder = _ModelBuilder(entry, env, environment, git_sha, registry, resolve_image)
+        resources.extend(builder.build())
+        config_ids[entry.name] = builder.config_id
+        if builder.notes:
+            notes[entry.name] = tuple(builder.notes)
+        held.update(builder.held)
+    return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held))
+
+
+class _ModelBuilder:
+    """Builds one model's resources in one environment; small steps, each a method."""
+
+    def __init__(
+        self,
+        entry: ModelEntry,
+        env: str,
+        environment: Environment,
+        git_sha: str,
+        registry: Registry,
+        resolve_image: ImageResolver,
+    ) -> None:
+        self.name = entry.name
+        self.env = env
+        self.environment = environment.spec
+        self.config: ModelConfig = entry.configs[env]
+        self.registry = registry
+        self.resolve_image = resolve_image
+        self.notes: list[str] = []
+        self.held: list[Ref] = []
+        self.training_image = self._image_identity(self.config.images.training, "training")
+        self.config_id = training_config_id(self.name, self.config, self.training_image)
+        metadata = entry.spec.metadata.model_dump(mode="json", by_alias=True)
+        spec_digest = digest({"metadata": metadata, "spec": self.config.model_dump(mode="json", by_alias=True)}, 16)
+        self.tags = {
+            **self.environment.tags,
+            **entry.spec.metadata.labels,
+            MANAGED_TAG: "true",
+            MODEL_TAG: self.name,
+            ENV_TAG: env,
+            CONFIG_TAG: self.config_id,
+            GIT_SHA_TAG: git_sha,
+            SPEC_DIGEST_TAG: spec_digest,
+        }
+        promotion = self.environment.promotion
+        self.source_env = promotion.from_env if promotion else None
+        self.require_approval = bool(promotion and promotion.require_approval)
+
+    # --- the steps -------------------------------------------------------------------------------------------
+
+    def build(self) -> list[Resource]:
+        resources = [*self._parameters(), self._resource(Kind.MODEL_PACKAGE_GROUP, self._group(self.env), {})]
+        if self.source_env is None:
+            resources.extend(self._training())
+        else:
+            resources.extend(self._promotion())
+        realtime = self.config.deployment.realtime
+        if realtime is not None:
+            resources.extend(self._realtime(realtime))
+        return resources
+
+    def _parameters(self) -> list[Resource]:
+        hyperparameters = {k: hyperparameter_string(v) for k, v in sorted(self.config.training.hyperparameters.items())}
+        identity = {"configId": self.config_id, "identity": training_identity(self.config, self.training_image)}
+        return [
+            self._resource(
+                Kind.PARAMETER,
+                naming.hyperparameter_parameter(self.env, self.name),
+                {"value": _json(hyperparameters), "type": "String"},
+                payload={"label": self.config_id},  # the pipeline reads `<name>:<config id>`: exactly this value
+            ),
+            self._resource(
+                Kind.PARAMETER,
+                naming.training_config_parameter(self.env, self.name),
+                {"value": _json(identity), "type": "String"},
+            ),
+        ]
+
+    def _training(self) -> list[Resource]:
+        machine_name = naming.state_machine(self.env, self.name)
+        definition = build_definition(self._pipeline_params(machine_name))
+        machine = self._resource(
+            Kind.STATE_MACHINE,
+            machine_name,
+            {"definitionDigest": digest(definition), "roleArn": self.environment.execution_role_arn},
+            payload={"definition": definition},
+            depends_on=(Ref(Kind.MODEL_PACKAGE_GROUP, self._group(self.env)),),
+        )
+        resources = [machine]
+        schedule = self.config.training.schedule
+        if schedule is not None:
+            resources.append(
+                self._resource(
+                    Kind.SCHEDULE,
+                    naming.schedule(self.env, self.name),
+                    {
+                        "expression": schedule.expression,
+                        "timezone": schedule.timezone,
+                        "state": "ENABLED" if schedule.enabled else "DISABLED",
+                        "target": {
+                            "arn": self._arn("states", f"stateMachine:{machine_name}"),
+                            "roleArn": self.environment.execution_role_arn,
+                            "input": self._execution_input("schedule"),
+                        },
+                    },
+                    depends_on=(machine.ref,),
+                )
+            )
+        if not self._versions_of(self.config_id, self._group(self.env), approved_only=False):
+            training = self.config.training
+            resources.append(
+                self._resource(
+                    Kind.PIPELINE_RUN,
+                    naming.pipeline_run(self.env, self.name, self.config_id),
+                    {"configId": self.config_id, "stateMachine": machine_name},
+                    payload={
+                        "input": self._execution_input("reconcile"),
+                        "training": training_identity(self.config, self.training_image),
+                        "capacity": {
+                            "instanceType": training.instance_type,
+                            "instanceCount": training.instance_count,
+                            "maxRuntimeSeconds": duration_seconds(training.max_runtime),
+                            "spot": training.spot.enabled,
+                        },
+                    },
+                    depends_on=(machine.ref, Ref(Kind.PARAMETER, naming.hyperparameter_parameter(self.env, self.name))),
+                )
+            )
+        return resources
+
+    def _promotion(self) -> list[Resource]:
+        assert self.source_env is not None
+        if self._versions_of(self.config_id, self._group(self.env), approved_only=False):
+            return []
+        upstream = self._versions_of(self.config_id, self._group(self.source_env), approved_only=self.require_approval)
+        if not upstream:
+            wanted = "an Approved version" if self.require_approval else "a version"
+            self.notes.append(f"waiting for {wanted} of {self.config_id} in {self.source_env}; {self.env} never trains")
+            return []
+        version = upstream[0].version
+        return [
+            self._resource(
+                Kind.PROMOTED_VERSION,
+                version,
+                {"sourceGroup": self._group(self.source_env), "targetGroup": self._group(self.env)},
+                depends_on=(Ref(Kind.MODEL_PACKAGE_GROUP, self._group(self.env)),),
+            )
+        ]
+
+    def _realtime(self, realtime: Realtime) -> list[Resource]:
+        endpoint_name = naming.endpoint(self.env, self.name)
+        versions = [self._serving_version(variant.model) for variant in realtime.variants]
+        if any(v is None for v in versions):
+            self.held.append(Ref(Kind.ENDPOINT, endpoint_name))
+            self.notes.append(
+                f"endpoint {endpoint_name} keeps serving what it serves until every variant's version exists"
+            )
+            return []
+        variants = sorted(
+            (
+                {
+                    "name": v.name,
+                    "model": version,
+                    "instanceType": v.instance_type,
+                    "instanceCount": v.instance_count,
+                    "weight": v.weight,
+                }
+                for v, version in zip(realtime.variants, versions, strict=True)
+            ),
+            key=lambda item: str(item["name"]),
+        )
+        capture = realtime.data_capture
+        data_capture = (
+            {
+                "samplingPercent": capture.sampling_percent,
+                "destination": f"s3://{self.environment.artifact_bucket}/capture/{self.name}/",
+            }
+            if capture
+            else None
+        )
+        fleet = {
+            "variants": [{k: v[k] for k in ("name", "model", "instanceType")} for v in variants],
+            "dataCapture": data_capture,
+        }
+        config_name = naming.endpoint_config(self.env, self.name, digest(fleet))
+        promoted = tuple(Ref(Kind.PROMOTED_VERSION, str(v)) for v in versions if self.source_env)
+        config = self._resource(
+            Kind.ENDPOINT_CONFIG,
+            config_name,
+            {"variants": variants, "dataCapture": data_capture},
+            depends_on=promoted,
+        )
+        alarms = self._alarms(endpoint_name, variants)
+        scaling = realtime.autoscaling
+        endpoint = self._resource(
+            Kind.ENDPOINT,
+            endpoint_name,
+            {
+                "endpointConfigName": config_name,
+                "variants": variants,
+                "autoscaled": [v["name"] for v in variants] if scaling else [],
+            },
+            payload={"deploymentConfig": self._deployment_config(realtime, alarms)},
+            depends_on=(config.ref, *(resource.ref for _, resource in alarms)),
+        )
+        resources = [config, *(resource for _, resource in alarms), endpoint]
+        if scaling is None:
+            return resources
+        for variant in variants:
+            target = naming.scaling_target(endpoint_name, str(variant["name"]))
+            resources.append(
+                self._resource(
+                    Kind.SCALING_TARGET, target, {"min": scaling.min, "max": scaling.max}, depends_on=(endpoint.ref,)
+                )
+            )
+            resources.append(
+                self._resource(
+                    Kind.SCALING_POLICY,
+                    naming.scaling_policy(endpoint_name, str(variant["name"])),
+                    {
+                        "resourceId": target,
+                        "targetValue": float(scaling.target_invocations_per_instance),
+                        "metric": "SageMakerVariantInvocationsPerInstance",
+                    },
+                    depends_on=(Ref(Kind.SCALING_TARGET, target),),
+                )
+            )
+        return resources
+
+    # --- pieces ------------------------------------------------------------------------------------------------
+
+    def _serving_version(self, wanted: str) -> str | None:
+        """SPEC.md "What a variant serves": `current`, a config id (its newest version) or an exact version."""
+        config_id = self.config_id if wanted == "current" else wanted
+        groups = [self._group(self.env)] + ([self._group(self.source_env)] if self.source_env else [])
+        for group in groups:
+            approved_only = group != self._group(self.env) and self.require_approval
+            exact = [v for v in self.registry.get(group, ()) if v.version == wanted]
+            found = exact or self._versions_of(config_id, group, approved_only=approved_only)
+            if found:
+                return found[0].version
+        if wanted != "current":
+            self.notes.append(f"pinned model {wanted!r} is not in the registry of {self.env}")
+        return None
+
+    def _versions_of(self, config_id: str, group: str, *, approved_only: bool) -> list[ModelVersion]:
+        return [
+            v
+            for v in self.registry.get(group, ())
+            if v.config_id == config_id and v.approval != "Rejected" and (v.approval == "Approved" or not approved_only)
+        ]
+
+    def _alarms(self, endpoint_name: str, variants: list[dict[str, Any]]) -> list[tuple[str, Resource]]:
+        """One CloudWatch alarm per declared alarm and variant (SageMaker publishes per EndpointName+VariantName),
+        paired with the spec's alarm name so rollouts can name the ones to roll back on."""
+        topic = self.config.notifications.topic_arn or self.environment.notification_topic_arn
+        resources = []
+        for alarm in self.config.monitoring.alarms:
+            statistic_key = "extendedStatistic" if alarm.statistic.startswith("p") else "statistic"
+            for variant in variants:
+                resources.append(
+                    (
+                        alarm.name,
+                        self._resource(
+                            Kind.ALARM,
+                            naming.alarm(endpoint_name, f"{alarm.name}-{variant['name']}"),
+                            {
+                                "metric": alarm.metric,
+                                "namespace": "AWS/SageMaker",
+                                statistic_key: alarm.statistic,
+                                "threshold": alarm.threshold,
+                                "periodSeconds": alarm.period_minutes * 60,
+                                "evaluationPeriods": alarm.evaluation_periods,
+                                "comparison": _COMPARISONS[alarm.comparison],
+                                "dimensions": {"EndpointName": endpoint_name, "VariantName": variant["name"]},
+                                "alarmActions": [topic] if topic else [],
+                            },
+                        ),
+                    )
+                )
+        return resources
+
+    def _deployment_config(self, realtime: Realtime, alarms: list[tuple[str, Resource]]) -> dict[str, Any]:
+        rollout = realtime.rollout
+        routing: dict[str, Any] = {
+            "Type": _ROUTING[rollout.strategy],
+            "WaitIntervalInSeconds": rollout.bake_minutes * 60,
+        }
+        if rollout.strategy == "canary":
+            routing["CanarySize"] = {"Type": "CAPACITY_PERCENT", "Value": rollout.canary_percent or 10}
+        elif rollout.strategy == "linear":
+            routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": rollout.step_percent or 20}
+        wanted = set(rollout.rollback_on_alarms)
+        names = [resource.ref.key for spec_name, resource in alarms if spec_name in wanted]
+        config: dict[str, Any] = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing}}
+        if names:
+            config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": n} for n in names]}
+        return config
+
+    def _pipeline_params(self, machine_name: str) -> PipelineParams:
+        training = self.config.training
+        output = training.output_path or f"s3://{self.environment.artifact_bucket}/models/{self.name}/"
+        batch = self.config.deployment.batch
+        topic = self.config.notifications.topic_arn or self.environment.notification_topic_arn or ""
+        return PipelineParams(
+            model=self.name,
+            env=self.env,
+            config_id=self.config_id,
+            state_machine_name=machine_name,
+            role_arn=self.environment.execution_role_arn,
+            topic_arn=topic,
+            source_ref=self.config.source.ref,
+            training=Training(
+                image=self._pipeline_image(self.config.images.training, "training"),
+                instance_type=training.instance_type,
+                instance_count=training.instance_count,
+                volume_gb=training.volume_size_gb,
+                max_runtime_seconds=duration_seconds(training.max_runtime),
+                channels=tuple(Channel(n, c.uri, c.content_type) for n, c in sorted(training.inputs.items())),
+                output_s3_path=output,
+                hyperparameters_parameter=naming.hyperparameter_parameter(self.env, self.name),
+                metrics=tuple(MetricDefinition(m.name, m.regex) for m in training.metrics),
+                quality_gate=QualityGate(g.metric, g.at_least, g.at_most) if (g := training.quality_gate) else None,
+                spot=Spot(
+                    training.spot.enabled, duration_seconds(training.spot.max_wait) if training.spot.max_wait else None
+                ),
+            ),
+            model_package_group=self._group(self.env),
+            approval_status="Approved",
+            inference_image=self._pipeline_image(self.config.images.inference, "inference"),
+            data_version=training.data_version,
+            batch=BatchTransform(batch.input, batch.output, batch.instance_type, batch.instance_count)
+            if batch
+            else None,
+            tags={k: v for k, v in self.tags.items() if k != GIT_SHA_TAG},
+        )
+
+    def _pipeline_image(self, image: Image, role: str) -> PinnedImage | BuiltImage:
+        if image.build is not None:
+            repository = (
+                f"{self.environment.account}.dkr.ecr.{self.environment.region}.amazonaws.com/modelctl/{self.name}"
+            )
+            return BuiltImage(naming.image_build_project(self.env, self.name, role), self.config.source.ref, repository)
+        if image.framework is not None:
+            return PinnedImage(self.resolve_image(image.framework, self.environment.region, role))
+        assert image.uri is not None
+        return PinnedImage(image.uri)
+
+    def _image_identity(self, image: Image, role: str) -> str:
+        """What the training config id sees of an image (identity.py): a URI, or the build recipe."""
+        if image.build is not None:
+            return f"build:{image.build.buildspec}:{image.build.context}"
+        pinned = self._pipeline_image(image, role)
+        assert isinstance(pinned, PinnedImage)
+        return pinned.uri
+
+    def _execution_input(self, trigger: str) -> str:
+        return _json(
+            {
+                "gitSha": self.tags[GIT_SHA_TAG],
+                "hyperparameterVersion": self.config_id,
+                "pollSeconds": 60,
+                "trigger": trigger,
+            }
+        )
+
+    def _group(self, env: str) -> str:
+        return naming.model_package_group(env, self.name)
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.environment.region}:{self.environment.account}:{resource}"
+
+    def _resource(
+        self,
+        kind: Kind,
+        key: str,
+        properties: Mapping[str, Any],
+        *,
+        depends_on: tuple[Ref, ...] = (),
+        payload: Mapping[str, Any] | None = None,
+    ) -> Resource:
+        return Resource(Ref(kind, key), self.name, properties, dict(self.tags), depends_on, payload or {})
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+_ROUTING = {"allAtOnce": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
+_COMPARISONS = {
+    "greaterThan": "GreaterThanThreshold",
+    "greaterThanOrEqual": "GreaterThanOrEqualToThreshold",
+    "lessThan": "LessThanThreshold",
+    "lessThanOrEqual": "LessThanOrEqualToThreshold",
+}
