@@ -49,7 +49,7 @@ from controller.spec.identity import digest, hyperparameter_string, training_con
 from controller.spec.models import Environment, FrameworkImage, Image, ModelConfig, Realtime
 from controller.spec.types import duration_seconds
 
-ImageResolver = Callable[[FrameworkImage, str, str], str]  # (framework, region, "training"|"inference") -> URI
+ImageResolver = Callable[[FrameworkImage, str, str, str], str]  # (framework, region, role, instance type) -> URI
 
 
 @dataclass(frozen=True)
@@ -433,9 +433,20 @@ class _ModelBuilder:
             )
             return BuiltImage(naming.image_build_project(self.env, self.name, role), self.config.source.ref, repository)
         if image.framework is not None:
-            return PinnedImage(self.resolve_image(image.framework, self.environment.region, role))
+            return PinnedImage(
+                self.resolve_image(image.framework, self.environment.region, role, self._instance_type(role))
+            )
         assert image.uri is not None
         return PinnedImage(image.uri)
+
+    def _instance_type(self, role: str) -> str:
+        """The instance type an image runs on: training's, else the first variant's or the batch job's."""
+        deployment = self.config.deployment
+        if role == "inference" and deployment.realtime is not None:
+            return deployment.realtime.variants[0].instance_type
+        if role == "inference" and deployment.batch is not None:
+            return deployment.batch.instance_type
+        return self.config.training.instance_type
 
     def _image_identity(self, image: Image, role: str) -> str:
         """What the training config id sees of an image (identity.py): a URI, or the build recipe."""

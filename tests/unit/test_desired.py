@@ -15,7 +15,7 @@ from controller.spec.models import FrameworkImage
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _resolve(framework: FrameworkImage, region: str, role: str) -> str:
+def _resolve(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
     return f"763104351884.dkr.ecr.{region}.amazonaws.com/sagemaker-{framework.name}:{framework.version}-{role}"
 
 
@@ -104,3 +104,12 @@ def test_weights_do_not_name_the_endpoint_config(catalog: Catalog) -> None:
     before = _keys(_state(catalog, "stage", registry), Kind.ENDPOINT_CONFIG)
     after = _keys(_state(changed, "stage", registry), Kind.ENDPOINT_CONFIG)
     assert before == after and before
+
+
+def test_framework_images_resolve_offline_with_the_sagemaker_sdk() -> None:
+    from controller.images import resolve_framework_image
+
+    uri = resolve_framework_image(
+        FrameworkImage(name="xgboost", version="1.7-1"), "eu-west-1", "inference", "ml.m5.large"
+    )
+    assert uri == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
