@@ -157,13 +157,15 @@ class _ModelBuilder:
             self._resource(
                 Kind.PARAMETER,
                 naming.hyperparameter_parameter(self.env, self.name),
-                {"value": _json(hyperparameters), "type": "String"},
-                payload={"label": self.config_id},  # the pipeline reads `<name>:<config id>`: exactly this value
+                {"value": hyperparameters, "type": "String"},
+                # the pipeline reads `<name>:<config id>` (an SSM label): exactly this value, whatever came later
+                payload={"text": _json(hyperparameters), "label": self.config_id},
             ),
             self._resource(
                 Kind.PARAMETER,
                 naming.training_config_parameter(self.env, self.name),
-                {"value": _json(identity), "type": "String"},
+                {"value": identity, "type": "String"},
+                payload={"text": _json(identity)},
             ),
         ]
 

@@ -8,7 +8,7 @@ prominently; NOOPs are never shown. ANSI colour only when the caller asks (the C
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from controller.plan import Action, Change, Classification, Plan
@@ -29,8 +29,20 @@ def summary(plan: Plan) -> str:
     )
 
 
-def text(plan: Plan, *, color: bool = False) -> str:
-    """For terminals: conflicts, then every change with its fields and capacity, then the summary line."""
+Notes = Mapping[str, Sequence[str]]  # model -> what cannot happen yet and why (controller.desired's notes)
+
+
+def text(plan: Plan, *, color: bool = False, notes: Notes | None = None) -> str:
+    """For terminals: conflicts, then every change with its fields and capacity, the summary line, then notes."""
+    return "\n".join([_text(plan, color), *_note_lines(notes, "note: ")])
+
+
+def _note_lines(notes: Notes | None, prefix: str) -> list[str]:
+    lines = [f"{prefix}{model}: {note}" for model, items in sorted((notes or {}).items()) for note in items]
+    return ["", *lines] if lines else []
+
+
+def _text(plan: Plan, color: bool) -> str:
 
     def paint(code: str, line: str) -> str:
         return f"{code}{line}{_RESET}" if color else line
@@ -53,8 +65,12 @@ def text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def markdown(plan: Plan) -> str:
-    """For a pull-request comment: a summary table, then a collapsible section per model with field changes."""
+def markdown(plan: Plan, *, notes: Notes | None = None) -> str:
+    """For a pull-request comment: a summary table, a collapsible section per model with field changes, notes."""
+    return _markdown(plan) + "".join(f"{line}\n" for line in _note_lines(notes, "- "))
+
+
+def _markdown(plan: Plan) -> str:
     lines = [f"### modelctl plan for `{plan.env}`", ""]
     for conflict in plan.conflicts:
         lines.append(f"> **Error:** `{conflict.ref}` ({conflict.model}): {conflict.message}")

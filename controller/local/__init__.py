@@ -1,0 +1,16 @@
+"""The embedded AWS emulator behind `--local`, `modelctl demo` and `modelctl local serve`.
+
+moto (in-process `mock_aws`, or its threaded server on 127.0.0.1) with patches where moto differs from AWS,
+one module per patched service, each exposing an idempotent `install()`:
+
+    emulator            Emulator, ensure_emulator(), serve_forever(), in_process(), install_all()
+    control             behaviour knobs (delays, injected failures, metric values), their HTTP API and client
+    sagemaker_ext       SageMaker API gaps: UpdateEndpoint, duplicate names, weights and capacities, ...
+    endpoint_lifecycle  endpoints: Creating/Updating/RollingBack/InService/Failed, deployment guardrails
+    training_lifecycle  training jobs: InProgress -> Completed/Failed, FinalMetricDataList
+    stepfunctions_ext, lambda_ext, codebuild_ext   the pipeline's other services
+    bootstrap           what the real stack provides (bucket, role, topic, state table), created if missing
+    patching            Patches: replace moto attributes, remembering what they were (for the tests)
+
+Nothing else in controller imports moto; `pip install modelctl[local]` brings it.
+"""

@@ -1,0 +1,97 @@
+"""Fixtures shared by every test tier: dummy AWS credentials, and the embedded emulator in two flavours.
+
+Credentials are dummies for the whole session and AWS_ENDPOINT_URL / AWS_PROFILE are dropped, so no test
+can reach a real account; AWS_ENDPOINT_URL is set only inside the `emulator_url` fixture.
+
+    emulator_server  session   one served Emulator (moto's threaded server, patched) on a free port
+    emulator_url     function  its URL, the emulator reset first, AWS_ENDPOINT_URL pointing at it
+    in_process_aws   function  moto's mock_aws with the emulator's patches (no server), reset first
+    aws              function  parametrized "served" / "in_process": an AwsTarget, for tests that run on both
+
+moto and boto3 are imported inside the fixtures, so unit tests never pay for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from controller.local.emulator import Emulator
+
+REGION = "us-east-1"
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SECURITY_TOKEN="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION=REGION,
+)
+for _variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_variable, None)
+
+
+@cache
+def _boto3_session() -> Any:
+    """One boto3 Session for every test client: service models load once (a new Session reloads them)."""
+    import boto3
+
+    return boto3.Session(region_name=REGION)
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where a test's AWS calls go: the served emulator at `url`, or the in-process one (`url` None)."""
+
+    url: str | None
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the emulator (served: through AWS_ENDPOINT_URL, as the controller does)."""
+        return _boto3_session().client(service)
+
+    def configure(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Set emulator knobs (see controller.local.control)."""
+        from controller.local import control
+
+        return control.configure(self.url, document)
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    from controller.local.emulator import Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator_url(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    from controller.local import control
+
+    control.reset(emulator_server.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_server.url)
+    return emulator_server.url
+
+
+@pytest.fixture
+def in_process_aws() -> Iterator[None]:
+    from controller.local import control
+    from controller.local.emulator import in_process
+
+    with in_process():
+        control.reset(None)
+        yield
+
+
+@pytest.fixture(params=["served", "in_process"])
+def aws(request: pytest.FixtureRequest) -> AwsTarget:
+    if request.param == "served":
+        return AwsTarget(request.getfixturevalue("emulator_url"))
+    request.getfixturevalue("in_process_aws")
+    return AwsTarget(None)
