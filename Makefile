@@ -10,13 +10,18 @@ $(BIN)/modelctl: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The Amazon States Language validator the pipeline tests run the shipped definitions through (npm, ~8 MB).
+ASL_VALIDATOR := .ci/node/node_modules/.bin/asl-validator
+$(ASL_VALIDATOR):
+	npm install --silent --prefix .ci/node --no-audit --no-fund asl-validator@4.0.0
+
 .PHONY: install demo test lint
 install: $(BIN)/modelctl
 
 demo: install
 	$(BIN)/modelctl validate specs/
 
-test: install
+test: install $(ASL_VALIDATOR)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+AWS_POLL_SECONDS = 60  # how often a pipeline polls a build or a job on AWS
+LOCAL_POLL_SECONDS = 1  # ...and on the emulator, where jobs take about a second
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -69,6 +71,7 @@ def _plan(args: argparse.Namespace) -> int:
             git_sha=git_sha(args.path),
             resolve_image=resolve_framework_image,
             prices=prices,
+            poll_seconds=LOCAL_POLL_SECONDS if args.local else AWS_POLL_SECONDS,
         )
     from controller import render
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller import naming
+from controller.pipeline import ALL_EVENTS as PIPELINE_EVENTS
 from controller.pipeline import (
     BatchTransform,
     BuiltImage,
@@ -31,7 +32,10 @@ from controller.pipeline import (
     QualityGate,
     Spot,
     Training,
+    Trigger,
     build_definition,
+    encode_input,
+    execution_input,
 )
 from controller.resources import (
     CONFIG_TAG,
@@ -81,16 +85,23 @@ class DesiredState:
 
 
 def desired_state(
-    catalog: Catalog, env: str, *, git_sha: str, registry: Registry, resolve_image: ImageResolver
+    catalog: Catalog,
+    env: str,
+    *,
+    git_sha: str,
+    registry: Registry,
+    resolve_image: ImageResolver,
+    poll_seconds: int = 60,
 ) -> DesiredState:
-    """Everything `env` should contain according to the specs (see the module docstring)."""
+    """Everything `env` should contain according to the specs (see the module docstring). `poll_seconds`: how
+    long the pipeline waits between polls of a build or job (60 on AWS; 1 on the emulator)."""
     environment = catalog.environments[env]
     resources: list[Resource] = []
     config_ids: dict[str, str] = {}
     notes: dict[str, tuple[str, ...]] = {}
     held: set[Ref] = set()
     for entry in catalog.models_in(env):
-        builder = _ModelBuilder(entry, env, environment, git_sha, registry, resolve_image)
+        builder = _ModelBuilder(entry, env, environment, git_sha, registry, resolve_image, poll_seconds)
         resources.extend(builder.build())
         config_ids[entry.name] = builder.config_id
         if builder.notes:
@@ -110,8 +121,10 @@ class _ModelBuilder:
         git_sha: str,
         registry: Registry,
         resolve_image: ImageResolver,
+        poll_seconds: int,
     ) -> None:
         self.name = entry.name
+        self.poll_seconds = poll_seconds
         self.env = env
         self.environment = environment.spec
         self.config: ModelConfig = entry.configs[env]
@@ -394,7 +407,8 @@ class _ModelBuilder:
         training = self.config.training
         output = training.output_path or f"s3://{self.environment.artifact_bucket}/models/{self.name}/"
         batch = self.config.deployment.batch
-        topic = self.config.notifications.topic_arn or self.environment.notification_topic_arn or ""
+        notifications = self.config.notifications
+        topic = notifications.topic_arn or self.environment.notification_topic_arn
         return PipelineParams(
             model=self.name,
             env=self.env,
@@ -426,6 +440,7 @@ class _ModelBuilder:
             if batch
             else None,
             tags={k: v for k, v in self.tags.items() if k != GIT_SHA_TAG},
+            notify=frozenset(event for event in notifications.on if event in PIPELINE_EVENTS),
         )
 
     def _pipeline_image(self, image: Image, role: str) -> PinnedImage | BuiltImage:
@@ -458,15 +473,9 @@ class _ModelBuilder:
         assert isinstance(pinned, PinnedImage)
         return pinned.uri
 
-    def _execution_input(self, trigger: str) -> str:
-        return _json(
-            {
-                "gitSha": self.tags[GIT_SHA_TAG],
-                "hyperparameterVersion": self.config_id,
-                "pollSeconds": 60,
-                "trigger": trigger,
-            }
-        )
+    def _execution_input(self, trigger: Trigger) -> str:
+        """Hyperparameters are read by the SSM label `<config id>`, which apply puts on the matching version."""
+        return encode_input(execution_input(self.config_id, self.tags[GIT_SHA_TAG], trigger, self.poll_seconds))
 
     def _group(self, env: str) -> str:
         return naming.model_package_group(env, self.name)

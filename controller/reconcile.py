@@ -43,6 +43,7 @@ def plan_environment(
     resolve_image: ImageResolver,
     prices: PriceTable | None = None,
     now: datetime | None = None,
+    poll_seconds: int = 60,
 ) -> PlanResult:
     """What it takes to converge `env` to the specs. Reads AWS, writes nothing."""
     # 1. Read the model registry: `model: current` and "is a run needed" depend on the versions that exist.
@@ -50,7 +51,9 @@ def plan_environment(
     registry_state = observe(operations, group_refs)
     registry = _registry(registry_state)
     # 2. Compute the desired state for this environment.
-    desired = desired_state(catalog, env, git_sha=git_sha, registry=registry, resolve_image=resolve_image)
+    desired = desired_state(
+        catalog, env, git_sha=git_sha, registry=registry, resolve_image=resolve_image, poll_seconds=poll_seconds
+    )
     # 3. Observe every desired resource (the registry groups were read in step 1).
     wanted = [r.ref for r in desired.resources if r.ref.kind not in _DECLARED_ABSENT and r.ref not in registry_state]
     observed = {**registry_state, **observe(operations, wanted)}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from asl_tools import asl_validator, asl_validator_problems
 
 from controller.desired import DesiredState, ModelVersion, Registry, desired_state
 from controller.resources import CONFIG_TAG, ENV_TAG, GIT_SHA_TAG, MANAGED_TAG, MODEL_TAG, SPEC_DIGEST_TAG, Kind
@@ -113,3 +115,20 @@ def test_framework_images_resolve_offline_with_the_sagemaker_sdk() -> None:
         FrameworkImage(name="xgboost", version="1.7-1"), "eu-west-1", "inference", "ml.m5.large"
     )
     assert uri == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+
+
+@pytest.mark.skipif(asl_validator() is None, reason="asl-validator (npm) is not installed; `make test` installs it")
+def test_every_example_pipeline_is_valid_asl(catalog: Catalog, tmp_path: Path) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    machines = [
+        resource
+        for env in catalog.environments
+        for resource in _state(catalog, env).resources
+        if resource.ref.kind == Kind.STATE_MACHINE
+    ]
+    assert len(machines) == 5  # dev: churn, demand; stage: churn, demand, fraud; prod never trains
+    for machine in machines:
+        definition = machine.payload["definition"]
+        assert asl_validator_problems(definition, tmp_path) == "", machine.ref
+        AmazonStateLanguageParser.parse(json.dumps(definition))
