@@ -10,18 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from controller.errors import ModelctlError, SpecError
 
-if TYPE_CHECKING:
-    from controller.spec.catalog import Catalog
-
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_CHANGES = 2
-AWS_POLL_SECONDS = 60  # how often a pipeline polls a build or a job on AWS
-LOCAL_POLL_SECONDS = 1  # ...and on the emulator, where jobs take about a second
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -47,51 +41,6 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plan(args: argparse.Namespace) -> int:
-    from controller.capacity import load_price_table
-    from controller.gitinfo import git_sha
-    from controller.images import resolve_framework_image
-    from controller.reconcile import plan_environment
-
-    catalog = _catalog_or_report([args.path])
-    if catalog is None:
-        return EXIT_ERROR
-    environment = catalog.environments.get(args.env)
-    if environment is None:
-        print(f"error: environment {args.env!r} is not defined (defined: {', '.join(sorted(catalog.environments))})")
-        return EXIT_ERROR
-    prices = load_price_table(args.prices) if args.prices else None
-    from controller.aws_context import aws_for
-
-    with aws_for(environment, local=args.local) as operations:
-        result = plan_environment(
-            catalog,
-            args.env,
-            operations,
-            git_sha=git_sha(args.path),
-            resolve_image=resolve_framework_image,
-            prices=prices,
-            poll_seconds=LOCAL_POLL_SECONDS if args.local else AWS_POLL_SECONDS,
-        )
-    from controller import render
-
-    plan = result.plan
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as out:
-            out.write(render.as_json(plan))
-    if args.format == "json":
-        print(render.as_json(plan))
-    elif args.format == "markdown":
-        print(render.markdown(plan, notes=result.desired.notes))
-    else:
-        print(render.text(plan, color=sys.stdout.isatty(), notes=result.desired.notes))
-    if plan.conflicts:
-        return EXIT_ERROR
-    if args.detailed_exitcode and plan.has_changes:
-        return EXIT_CHANGES
-    return EXIT_OK
-
-
 def _local_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -103,17 +52,16 @@ def _local_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _catalog_or_report(paths: list[str]) -> Catalog | None:
-    """The validated specs, or None after printing every problem (validate's output) to stdout."""
-    from controller.spec.loader import load_catalog
+def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler from controller.commands, imported only when that command runs (it pulls in boto3)."""
 
-    try:
-        return load_catalog(paths)
-    except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic)
-        print(f"invalid: {len(exc.diagnostics)} problem(s); nothing was read from or written to AWS")
-        return None
+    def run(args: argparse.Namespace) -> int:
+        from controller import commands
+
+        handler: Any = getattr(commands, name)
+        return int(handler(args))
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,14 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     aws = argparse.ArgumentParser(add_help=False)
     aws.add_argument("--local", action="store_true", help="use the embedded AWS emulator instead of AWS")
 
-    plan = commands.add_parser("plan", parents=[aws], help="what it takes to converge an environment to the specs")
-    plan.add_argument("--env", required=True, help="environment name")
-    plan.add_argument("path", nargs="?", default="specs", help="specs folder (default specs)")
+    env_only = argparse.ArgumentParser(add_help=False, parents=[aws])
+    env_only.add_argument("--env", required=True, help="environment name")
+    env = argparse.ArgumentParser(add_help=False, parents=[env_only])
+    env.add_argument("path", nargs="?", default="specs", help="specs folder (default specs)")
+
+    plan = commands.add_parser("plan", parents=[env], help="what it takes to converge an environment to the specs")
     plan.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 0 no changes, 2 changes, 1 error")
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
     plan.add_argument("--prices", metavar="FILE", help="instance-hour price table (see controller/capacity.py)")
-    plan.set_defaults(handler=_plan)
+    plan.set_defaults(handler=_lazy("plan"))
+
+    apply = commands.add_parser("apply", parents=[env], help="converge an environment to the specs")
+    apply.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan; refused if AWS moved on since")
+    apply.add_argument("--wait", action="store_true", help="repeat until converged, failed or timed out")
+    apply.add_argument("--timeout", default="30m", help="with --wait: give up after this long (default 30m)")
+    apply.add_argument("--allow-delete", action="store_true", help="allow deletes in a protected environment")
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--lock-lease", type=float, default=300, help="seconds a crashed run's lock survives")
+    apply.add_argument("--lock-wait", type=float, default=0, help="seconds to wait for another run's lock")
+    apply.set_defaults(handler=_lazy("apply"))
+
+    status = commands.add_parser("status", parents=[env], help="per model: version serving, pipeline, health")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.set_defaults(handler=_lazy("status"))
+
+    history = commands.add_parser("history", parents=[env_only], help="the applied revisions of one model")
+    history.add_argument("model")
+    history.add_argument("--path", default="specs", help="specs folder (default specs)")
+    history.set_defaults(handler=_lazy("history"))
 
     local = commands.add_parser("local", help="the embedded AWS emulator")
     local_commands = local.add_subparsers(dest="local_command", required=True, metavar="COMMAND")

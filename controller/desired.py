@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from controller import naming
@@ -49,7 +49,13 @@ from controller.resources import (
     Resource,
 )
 from controller.spec.catalog import Catalog, ModelEntry
-from controller.spec.identity import digest, hyperparameter_string, training_config_id, training_identity
+from controller.spec.identity import (
+    digest,
+    hyperparameter_string,
+    normalise_repo,
+    training_config_id,
+    training_identity,
+)
 from controller.spec.models import Environment, FrameworkImage, Image, ModelConfig, Realtime
 from controller.spec.types import duration_seconds
 
@@ -72,6 +78,17 @@ Registry = Mapping[str, Sequence[ModelVersion]]  # model package group name -> i
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Where a model's notifications go (None: nowhere) and which events its owners asked for."""
+
+    topic: str | None
+    events: frozenset[str]
+
+    def wants(self, event: str) -> bool:
+        return self.topic is not None and event in self.events
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """env: the environment; resources: every wanted resource; config_ids: model -> current training config id;
     notes: model -> why something is not (yet) wanted, for plan and status; held: resources that exist and must be
@@ -82,6 +99,7 @@ class DesiredState:
     config_ids: Mapping[str, str]
     notes: Mapping[str, tuple[str, ...]]
     held: frozenset[Ref]
+    notify: Mapping[str, Notify] = field(default_factory=dict)  # model -> its notification settings here
 
 
 def desired_state(
@@ -100,6 +118,7 @@ def desired_state(
     config_ids: dict[str, str] = {}
     notes: dict[str, tuple[str, ...]] = {}
     held: set[Ref] = set()
+    notify: dict[str, Notify] = {}
     for entry in catalog.models_in(env):
         builder = _ModelBuilder(entry, env, environment, git_sha, registry, resolve_image, poll_seconds)
         resources.extend(builder.build())
@@ -107,7 +126,11 @@ def desired_state(
         if builder.notes:
             notes[entry.name] = tuple(builder.notes)
         held.update(builder.held)
-    return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held))
+        settings = entry.configs[env].notifications
+        notify[entry.name] = Notify(
+            settings.topic_arn or environment.spec.notification_topic_arn, frozenset(settings.on)
+        )
+    return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held), notify)
 
 
 class _ModelBuilder:
@@ -185,14 +208,15 @@ class _ModelBuilder:
     def _training(self) -> list[Resource]:
         machine_name = naming.state_machine(self.env, self.name)
         definition = build_definition(self._pipeline_params(machine_name))
+        builds = self._image_builds()
         machine = self._resource(
             Kind.STATE_MACHINE,
             machine_name,
             {"definitionDigest": digest(definition), "roleArn": self.environment.execution_role_arn},
             payload={"definition": definition},
-            depends_on=(Ref(Kind.MODEL_PACKAGE_GROUP, self._group(self.env)),),
+            depends_on=(Ref(Kind.MODEL_PACKAGE_GROUP, self._group(self.env)), *(b.ref for b in builds)),
         )
-        resources = [machine]
+        resources = [*builds, machine]
         schedule = self.config.training.schedule
         if schedule is not None:
             resources.append(
@@ -233,6 +257,32 @@ class _ModelBuilder:
                 )
             )
         return resources
+
+    def _image_builds(self) -> list[Resource]:
+        """A CodeBuild project for each image the pipeline builds from the model's source."""
+        images = self.config.images
+        return [
+            self._resource(
+                Kind.IMAGE_BUILD,
+                naming.image_build_project(self.env, self.name, role),
+                {
+                    "source": {
+                        "type": _source_type(self.config.source.repo),
+                        "location": self.config.source.repo,
+                        "buildspec": image.build.buildspec,
+                    },
+                    "environment": {
+                        "image": BUILD_IMAGE,
+                        "computeType": BUILD_COMPUTE,
+                        "privilegedMode": True,  # the build runs `docker build`
+                        "variables": {"BUILD_CONTEXT": image.build.context, "MODEL_NAME": self.name},
+                    },
+                    "serviceRole": self.environment.execution_role_arn,
+                },
+            )
+            for role, image in (("training", images.training), ("inference", images.inference))
+            if image.build is not None
+        ]
 
     def _promotion(self) -> list[Resource]:
         assert self.source_env is not None
@@ -495,10 +545,27 @@ class _ModelBuilder:
         return Resource(Ref(kind, key), self.name, properties, dict(self.tags), depends_on, payload or {})
 
 
+def _source_type(repo: str) -> str:
+    """CodeBuild's source type for a Git URL, by host; any other host is taken as a GitHub Enterprise server."""
+    host = normalise_repo(repo).split("/", 1)[0]
+    for marker, source_type in _SOURCE_TYPES:
+        if marker in host:
+            return source_type
+    return "GITHUB_ENTERPRISE"
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+BUILD_IMAGE = "aws/codebuild/standard:7.0"  # CodeBuild's managed Ubuntu image with Docker
+BUILD_COMPUTE = "BUILD_GENERAL1_MEDIUM"
+_SOURCE_TYPES = (
+    ("github.com", "GITHUB"),
+    ("bitbucket.org", "BITBUCKET"),
+    ("gitlab.com", "GITLAB"),
+    ("git-codecommit.", "CODECOMMIT"),
+)
 _ROUTING = {"allAtOnce": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
 _COMPARISONS = {
     "greaterThan": "GreaterThanThreshold",

@@ -3,11 +3,14 @@
     ModelctlError                      base; `str()` is a message for people
     ├── SpecError                      specs failed validation; carries every Diagnostic (file:line: path: message)
     ├── PlanError                      a plan cannot be built or applied as asked (stale plan, foreign resource clash)
+    ├── LockHeldError                  another run holds the environment's lock; names the holder, since, lease end
+    ├── LockLostError                  the lock we held expired and was taken over; stop before the next write
     └── AwsError                       an AWS call failed; raised only by the adapters in controller.aws, which
         │                              translate botocore's errors at the boundary
         ├── TemporaryError(delay)      worth retrying after `delay` seconds (throttling, 5xx, busy endpoint)
         └── PermanentError             retrying cannot help (validation, access denied, not found)
-            └── NotFoundError          the resource does not exist
+            ├── NotFoundError          the resource does not exist
+            └── ConflictError          a conditional write found the item not as the condition required
 
 Callers branch on the class, never on message text (kopf's PermanentError/TemporaryError idea).
 """
@@ -54,6 +57,24 @@ class PlanError(ModelctlError):
     """A plan cannot be computed or applied as requested."""
 
 
+class LockHeldError(ModelctlError):
+    """Another run holds the environment's lock and did not release it within the wait.
+
+    holder: who holds it (user or role, and the run's token); since / expires: epoch seconds when it was taken
+    and when its lease ends unless renewed.
+    """
+
+    def __init__(self, message: str, *, holder: str, since: float, expires: float) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.since = since
+        self.expires = expires
+
+
+class LockLostError(ModelctlError):
+    """The lock this run held was not renewed in time and may now be someone else's: stop writing."""
+
+
 class AwsError(ModelctlError):
     """An AWS API call failed. `operation` is the API name, `code` AWS's error code."""
 
@@ -77,3 +98,7 @@ class PermanentError(AwsError):
 
 class NotFoundError(PermanentError):
     """The resource named in the call does not exist."""
+
+
+class ConflictError(PermanentError):
+    """A conditional write was refused: the stored item was not as the condition required."""

@@ -315,7 +315,8 @@ def _register(flow: Flow, p: PipelineParams, next_state: str) -> None:
         lineage["modelctl:data-version"] = p.data_version
     package = {
         "ModelPackageGroupName": p.model_package_group,
-        "ModelPackageDescription.$": fmt(f"{p.model} in {p.env}: version {{}}", "$.run.version"),
+        # the description IS the version id: the registry is read with ListModelPackages alone (no Describe)
+        "ModelPackageDescription.$": "$.run.version",
         "ModelApprovalStatus": p.approval_status,
         "InferenceSpecification": {"Containers": [container]},
         "CustomerMetadataProperties": lineage,

@@ -7,18 +7,28 @@ same function serves the CLI, the reconciler Lambda and tests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from controller import naming
+from controller.apply import ApplyResult, Executor, Outcome
 from controller.aws.registry import ResourceOperations
+from controller.aws.sagemaker_endpoints import rollback_of
 from controller.capacity import PriceTable
+from controller.cloud import Cloud
 from controller.desired import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
+from controller.errors import PlanError
 from controller.observe import observe
-from controller.plan import Plan, build_plan
-from controller.resources import Kind, Observed, Ref
+from controller.plan import Action, Change, Plan, build_plan
+from controller.resources import SPEC_DIGEST_TAG, Kind, Observed, Ref
 from controller.spec.catalog import Catalog
+from controller.store import ApplyRecord, ModelRecord, Revision, RollbackMark, Serving, StateStore
+
+# Kinds an apply may delete when their spec is gone. Never the model registry (history) nor pipeline runs.
+_PRUNABLE = frozenset(Kind) - {Kind.MODEL_PACKAGE_GROUP, Kind.PIPELINE_RUN, Kind.PROMOTED_VERSION}
 
 # Kinds the desired state only declares when they are known to be absent, so there is nothing to observe:
 # a promoted version is wanted only when the environment's registry (already read) lacks it.
@@ -44,8 +54,14 @@ def plan_environment(
     prices: PriceTable | None = None,
     now: datetime | None = None,
     poll_seconds: int = 60,
+    inventory: Collection[Ref] = (),
+    rolled_back: Mapping[str, str] | None = None,
 ) -> PlanResult:
-    """What it takes to converge `env` to the specs. Reads AWS, writes nothing."""
+    """What it takes to converge `env` to the specs. Reads AWS, writes nothing.
+
+    inventory: what earlier applies made here (the state store's), so resources whose spec is gone are deleted;
+    rolled_back: endpoint -> the endpoint config a guardrail rolled back, which is not retried (held) while the
+    specs still ask for exactly that config."""
     # 1. Read the model registry: `model: current` and "is a run needed" depend on the versions that exist.
     group_refs = _registry_refs(catalog, env)
     registry_state = observe(operations, group_refs)
@@ -54,15 +70,53 @@ def plan_environment(
     desired = desired_state(
         catalog, env, git_sha=git_sha, registry=registry, resolve_image=resolve_image, poll_seconds=poll_seconds
     )
-    # 3. Observe every desired resource (the registry groups were read in step 1).
-    wanted = [r.ref for r in desired.resources if r.ref.kind not in _DECLARED_ABSENT and r.ref not in registry_state]
-    observed = {**registry_state, **observe(operations, wanted)}
-    # 4. Diff and plan.
+    # 3. Hold endpoints whose wanted config a guardrail already rolled back: the same config is not retried.
+    desired = _hold_rolled_back(desired, rolled_back or {})
+    # 4. Observe every desired resource, and what the inventory says we made that is no longer desired.
+    wanted = {r.ref for r in desired.resources}
+    prunable = {ref for ref in inventory if ref not in wanted and ref not in desired.held and ref.kind in _PRUNABLE}
+    prunable -= _retained_configs(prunable, wanted | desired.held)
+    to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
+    observed = {**registry_state, **observe(operations, to_read)}
+    # 5. Diff and plan.
     environment = catalog.environments[env].spec
     plan = build_plan(
-        env, desired.resources, observed, git_sha=git_sha, protected=environment.protected, prices=prices, now=now
+        env,
+        desired.resources,
+        observed,
+        git_sha=git_sha,
+        inventory=prunable,
+        protected=environment.protected,
+        prices=prices,
+        now=now,
     )
     return PlanResult(plan, desired, observed)
+
+
+def _retained_configs(candidates: Collection[Ref], endpoints: Collection[Ref]) -> set[Ref]:
+    """Endpoint configs of endpoints that still exist in the specs are kept, so a rollback (a revert) finds its
+    config and model again without retraining; they go when the endpoint's spec goes."""
+    live = [ref.key for ref in endpoints if ref.kind is Kind.ENDPOINT]
+    return {
+        ref
+        for ref in candidates
+        if ref.kind is Kind.ENDPOINT_CONFIG and any(ref.key.startswith(f"{endpoint}-") for endpoint in live)
+    }
+
+
+def _hold_rolled_back(desired: DesiredState, rolled_back: Mapping[str, str]) -> DesiredState:
+    held = {
+        r.ref
+        for r in desired.resources
+        if r.ref.kind is Kind.ENDPOINT and rolled_back.get(r.ref.key) == r.properties.get("endpointConfigName")
+    }
+    if not held:
+        return desired
+    return replace(
+        desired,
+        resources=tuple(r for r in desired.resources if r.ref not in held),
+        held=desired.held | held,
+    )
 
 
 def _registry_refs(catalog: Catalog, env: str) -> list[Ref]:
@@ -81,3 +135,165 @@ def _registry(observed: Mapping[Ref, Observed]) -> Registry:
         ref.key: tuple(ModelVersion(v["version"], v["approval"]) for v in seen.extra.get("versions", ()))
         for ref, seen in observed.items()
     }
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How one apply behaves.
+
+    allow_delete: deletes in a protected environment go ahead; lease_seconds / wait_seconds: the environment lock's
+    lease and how long to wait for another run's lock; poll_seconds: the pipelines' poll interval (execution input);
+    saved_plan: a plan from `plan --out` that must still describe AWS, else apply refuses; confirm: asked with the
+    plan before any write, False stops (the CLI's prompt; `--yes` and the Lambda pass one that says yes);
+    after_write: called after every successful write (tests use it to crash an apply midway)
+    """
+
+    allow_delete: bool = False
+    lease_seconds: float = 300
+    wait_seconds: float = 0
+    poll_seconds: int = 60
+    saved_plan: Plan | None = None
+    confirm: Callable[[Plan], bool] = lambda plan: True
+    after_write: Callable[[Change], None] | None = None
+
+
+@dataclass(frozen=True)
+class ApplyRun:
+    """planned: the plan computed under the lock; result: the executor's outcomes (None when nothing was applied:
+    no changes, or not confirmed); confirmed: False when `confirm` declined"""
+
+    planned: PlanResult
+    result: ApplyResult | None
+    confirmed: bool = True
+
+
+def apply_environment(
+    catalog: Catalog,
+    env: str,
+    cloud: Cloud,
+    store: StateStore,
+    *,
+    git_sha: str,
+    resolve_image: ImageResolver,
+    options: ApplyOptions = ApplyOptions(),
+) -> ApplyRun:
+    """Converge `env` to the specs: one pass of plan and apply under the environment's lock."""
+    environment = catalog.environments[env].spec
+    # 1. Refuse to write into the wrong account or region, whatever the credentials say.
+    caller = cloud.caller()
+    if (caller.account, caller.region) != (environment.account, environment.region):
+        raise PlanError(
+            f"{env} is account {environment.account} in {environment.region}, but the credentials are "
+            f"{caller.account} in {caller.region} ({caller.arn}); nothing was changed"
+        )
+    # 2. One reconcile per environment at a time.
+    with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
+        # 3. Plan from what AWS holds now, with what earlier applies made (to prune) and rollbacks to honour.
+        marks = store.rolled_back(env)
+        planned = plan_environment(
+            catalog,
+            env,
+            cloud.operations,
+            git_sha=git_sha,
+            resolve_image=resolve_image,
+            poll_seconds=options.poll_seconds,
+            inventory={Ref(Kind(kind), key) for kind, key in store.inventory(env)},
+            rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
+        )
+        # 4. Record guardrail rollbacks seen since the last run, and tell the model's owners.
+        _note_rollbacks(env, planned, store, cloud, marks)
+        # 5. A saved plan must still describe AWS: applying it after AWS moved on is refused.
+        if options.saved_plan is not None:
+            options.saved_plan.check_fresh(planned.observed)
+        if not planned.plan.has_changes:
+            return ApplyRun(planned, None)
+        if planned.plan.conflicts:
+            raise PlanError(f"{len(planned.plan.conflicts)} conflict(s) with resources modelctl does not own")
+        # 6. Ask before writing (the CLI prompts unless --yes).
+        if not options.confirm(planned.plan):
+            return ApplyRun(planned, None, confirmed=False)
+        # 7. Apply wave by wave; every write first checks the lock is still ours, then updates the inventory.
+        started = time.time()
+        executor = Executor(
+            cloud.operations,
+            before_write=lambda change: lock.check(),
+            after_write=lambda change: _bookkeep(env, change, store, options.after_write),
+        )
+        desired = {r.ref: r for r in planned.desired.resources}
+        result = executor.apply(planned.plan, desired, planned.observed, allow_delete=options.allow_delete)
+        # 8. Record what was applied (history) for `modelctl history` and rollbacks.
+        store.record_apply(_apply_record(env, planned, result, started, store.who))
+    return ApplyRun(planned, result)
+
+
+def _bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Change], None] | None) -> None:
+    if change.action is Action.CREATE:
+        store.remember(env, [(change.ref.kind.value, change.ref.key, change.model)])
+    elif change.action is Action.DELETE:
+        store.forget(env, [(change.ref.kind.value, change.ref.key)])
+    if hook is not None:
+        hook(change)
+
+
+def _note_rollbacks(
+    env: str, planned: PlanResult, store: StateStore, cloud: Cloud, marks: Mapping[str, RollbackMark]
+) -> None:
+    for resource in planned.desired.resources:
+        if resource.ref.kind is not Kind.ENDPOINT:
+            continue
+        seen = planned.observed.get(resource.ref)
+        reason = rollback_of(seen) if seen else None
+        wanted = str(resource.properties.get("endpointConfigName"))
+        if seen is None or reason is None or seen.properties.get("endpointConfigName") == wanted:
+            continue
+        if marks.get(resource.ref.key, None) and marks[resource.ref.key].config_name == wanted:
+            continue
+        store.mark_rolled_back(env, resource.ref.key, wanted, reason)
+        notify = planned.desired.notify.get(resource.model)
+        if notify is not None and notify.topic is not None and notify.wants("rollback"):
+            cloud.notify(
+                notify.topic,
+                f"modelctl: {resource.ref.key} rolled back",
+                {
+                    "event": "rollback",
+                    "model": resource.model,
+                    "env": env,
+                    "endpoint": resource.ref.key,
+                    "rolledBackConfig": wanted,
+                    "reason": reason,
+                    "gitSha": planned.plan.git_sha,
+                    "summary": f"{resource.model} in {env}: the rollout to {wanted} was rolled back ({reason}); "
+                    "it is not retried until the spec changes",
+                },
+            )
+
+
+def _apply_record(env: str, planned: PlanResult, result: ApplyResult, started: float, who: str) -> ApplyRecord:
+    by_model: dict[str, list[Outcome]] = {}
+    for outcome in result.outcomes:
+        by_model.setdefault(outcome.change.model, []).append(outcome)
+    records = []
+    for model, outcomes in sorted(by_model.items()):
+        endpoint = next(
+            (r for r in planned.desired.resources if r.model == model and r.ref.kind is Kind.ENDPOINT), None
+        )
+        serving = tuple(
+            Serving(str(v["name"]), str(v["model"]), float(v["weight"]))
+            for v in (endpoint.properties.get("variants", ()) if endpoint else ())
+        )
+        tags = next((r.tags for r in planned.desired.resources if r.model == model), {})
+        counts = Counter(o.status.value for o in outcomes)
+        records.append(
+            ModelRecord(
+                model,
+                tags.get(SPEC_DIGEST_TAG, ""),
+                planned.desired.config_ids.get(model, ""),
+                serving,
+                tuple(sorted(counts.items())),
+                tuple(
+                    f"{o.change.action.value} {o.change.ref} [{o.status.value}] {o.message}".rstrip() for o in outcomes
+                ),
+            )
+        )
+    revision = Revision(env, planned.plan.git_sha, planned.plan.observed_digest, started, time.time(), who)
+    return ApplyRecord(revision, tuple(records))

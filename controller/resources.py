@@ -30,6 +30,7 @@ class Kind(StrEnum):
 
     PARAMETER = "ssm.parameter"  # hyperparameters and the training config, by name
     MODEL_PACKAGE_GROUP = "sagemaker.modelPackageGroup"  # the registry of a model's versions in one env
+    IMAGE_BUILD = "codebuild.project"  # builds a model's training or inference image from its source
     STATE_MACHINE = "stepfunctions.stateMachine"  # the train-and-deploy pipeline
     SCHEDULE = "scheduler.schedule"  # the retraining cadence
     PIPELINE_RUN = "pipeline.run"  # "no version of this training config exists yet: run the pipeline"

@@ -1,7 +1,9 @@
 """Application Auto Scaling adapters: endpoint variant scalable targets and their target-tracking policies.
 
-Called through the registry by controller.observe. Both read in batches of 50 names per call, for all keys.
-Neither kind is tagged here: ownership follows the endpoint they belong to.
+Called through the registry by controller.observe (reads) and controller.apply (writes). Both read in batches of
+50 names per call, for all keys. Neither kind is tagged (the emulator's Application Auto Scaling keeps no tags, and
+policies take none): ownership follows the endpoint they belong to, whose managed tag the diff checks. So both
+report the managed tag, and a second plan after apply is a no-op rather than a conflict.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from typing import Any, ClassVar
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
-from controller.resources import Kind, Observed, Ref
+from controller.aws.writes import require_managed
+from controller.errors import PermanentError
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+OWNED_BY_ENDPOINT = {MANAGED_TAG: "true"}  # the tags both kinds report: see the module docstring
 BATCH = 50  # ResourceIds / PolicyNames accept at most 50 values; pages hold at most 50
 
 
@@ -36,7 +41,9 @@ class _Batched(Adapter):
             for page in pages.paginate(**parameters, PaginationConfig={"PageSize": BATCH}):
                 for item in page.get(result, []):
                     key = item[name_field]
-                    observed[key] = Observed(ref=Ref(self.kind, key), properties=self._properties(item))
+                    observed[key] = Observed(
+                        ref=Ref(self.kind, key), properties=self._properties(item), tags=OWNED_BY_ENDPOINT
+                    )
         return observed
 
     def _properties(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -47,6 +54,9 @@ class ScalingTargets(_Batched):
     """Scalable targets keyed by resource id "endpoint/<endpoint>/variant/<variant>".
 
     Observed shape: properties {"min": int, "max": int}. Cost for N keys: ceil(N/50) DescribeScalableTargets.
+
+    Writes: create and update = RegisterScalableTarget (an upsert) with MinCapacity / MaxCapacity; delete =
+    DeregisterScalableTarget.
     """
 
     kind = Kind.SCALING_TARGET
@@ -56,6 +66,27 @@ class ScalingTargets(_Batched):
     def _properties(self, item: dict[str, Any]) -> dict[str, Any]:
         return {"min": int(item["MinCapacity"]), "max": int(item["MaxCapacity"])}
 
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        self._clients.autoscaling.register_scalable_target(
+            ServiceNamespace=NAMESPACE,
+            ResourceId=resource.ref.key,
+            ScalableDimension=DIMENSION,
+            MinCapacity=int(resource.properties["min"]),
+            MaxCapacity=int(resource.properties["max"]),
+        )
+
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        self.create(resource)
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.autoscaling.deregister_scalable_target(
+            ServiceNamespace=NAMESPACE, ResourceId=observed.ref.key, ScalableDimension=DIMENSION
+        )
+
 
 class ScalingPolicies(_Batched):
     """Target-tracking scaling policies keyed by policy name.
@@ -63,6 +94,10 @@ class ScalingPolicies(_Batched):
     Observed shape: properties {"resourceId": str, "targetValue": float, "metric": the predefined metric type
     (e.g. SageMakerVariantInvocationsPerInstance), or "custom:<MetricName>" for a customized metric}.
     Cost for N keys: ceil(N/50) DescribeScalingPolicies.
+
+    Writes: create and update = PutScalingPolicy (an upsert) of type TargetTrackingScaling on
+    properties["resourceId"], with TargetValue and the predefined metric (a "custom:" metric is refused with
+    PermanentError: the controller never asks for one); delete = DeleteScalingPolicy.
     """
 
     kind = Kind.SCALING_POLICY
@@ -70,6 +105,37 @@ class ScalingPolicies(_Batched):
 
     def _properties(self, item: dict[str, Any]) -> dict[str, Any]:
         return _policy_properties(item)
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        metric = str(resource.properties["metric"])
+        if metric.startswith("custom:"):
+            raise PermanentError(f"{resource.ref}: only predefined metrics are supported, not {metric}")
+        self._clients.autoscaling.put_scaling_policy(
+            PolicyName=resource.ref.key,
+            ServiceNamespace=NAMESPACE,
+            ResourceId=resource.properties["resourceId"],
+            ScalableDimension=DIMENSION,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": float(resource.properties["targetValue"]),
+                "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
+            },
+        )
+
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        self.create(resource)
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.autoscaling.delete_scaling_policy(
+            PolicyName=observed.ref.key,
+            ServiceNamespace=NAMESPACE,
+            ResourceId=observed.properties["resourceId"],
+            ScalableDimension=DIMENSION,
+        )
 
 
 def _policy_properties(policy: dict[str, Any]) -> dict[str, Any]:

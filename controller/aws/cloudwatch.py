@@ -1,6 +1,6 @@
 """CloudWatch adapter: the alarms on each endpoint (Kind.ALARM).
 
-Called through the registry by controller.observe.
+Called through the registry by controller.observe (reads) and controller.apply (writes).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from typing import Any
 from controller.aws.batching import chunks, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.resources import Kind, Observed, Ref
+from controller.aws.writes import aws_tags, is_managed, require_managed
+from controller.errors import PermanentError
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames and returns at most 100 per page
 
@@ -19,13 +21,17 @@ BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames and returns at most
 class Alarms(Adapter):
     """Metric alarms by name.
 
-    Observed shape: properties {"metric": str, "namespace": str, "statistic": str (Sum, Average, ... or an
-    extended statistic such as p99), "threshold": float, "periodSeconds": int, "evaluationPeriods": int,
-    "comparison": ComparisonOperator, "dimensions": {name: value}, "alarmActions": [arn, ...] sorted}; status the
-    alarm state (OK | ALARM | INSUFFICIENT_DATA); tags.
+    Observed shape: properties {"metric": str, "namespace": str, "statistic": str (Sum, Average, ...) or
+    "extendedStatistic": str (a percentile such as p99), as desired names them, "threshold": float,
+    "periodSeconds": int, "evaluationPeriods": int, "comparison": ComparisonOperator, "dimensions": {name: value},
+    "alarmActions": [arn, ...] sorted}; status the alarm state (OK | ALARM | INSUFFICIENT_DATA); tags.
 
     Cost for N names, F existing: ceil(N/100) DescribeAlarms + F ListTagsForResource (CloudWatch has no batch
     tag read), the tag reads concurrent.
+
+    Writes: create = PutMetricAlarm from the properties with the resource's tags, after a DescribeAlarms check
+    (PutMetricAlarm silently overwrites: a managed alarm of that name is adopted, a foreign one refused with
+    PermanentError); update = PutMetricAlarm without Tags (the whole alarm is replaced); delete = DeleteAlarms.
     """
 
     kind = Kind.ALARM
@@ -54,15 +60,60 @@ class Alarms(Adapter):
             if alarm_tags is not None  # deleted since DescribeAlarms
         }
 
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        existing = self._clients.cloudwatch.describe_alarms(AlarmNames=[resource.ref.key], AlarmTypes=["MetricAlarm"])
+        for alarm in existing.get("MetricAlarms", []):
+            if not is_managed(self._tags(alarm["AlarmArn"])):
+                raise PermanentError(f"refusing to adopt {resource.ref}: it has no {MANAGED_TAG}=true tag")
+        self._clients.cloudwatch.put_metric_alarm(**_alarm(resource), Tags=aws_tags(resource.tags))
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        self._clients.cloudwatch.put_metric_alarm(**_alarm(resource))
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.cloudwatch.delete_alarms(AlarmNames=[observed.ref.key])
+
     def _tags(self, arn: str) -> dict[str, str]:
         return tag_map(self._clients.cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags", []))
 
 
+def _alarm(resource: Resource) -> dict[str, Any]:
+    """PutMetricAlarm arguments (without Tags) from the desired properties."""
+    properties = resource.properties
+    statistic = (
+        {"ExtendedStatistic": properties["extendedStatistic"]}
+        if properties.get("extendedStatistic")
+        else {"Statistic": properties["statistic"]}
+    )
+    return {
+        "AlarmName": resource.ref.key,
+        "MetricName": properties["metric"],
+        "Namespace": properties["namespace"],
+        **statistic,
+        "Period": int(properties["periodSeconds"]),
+        "EvaluationPeriods": int(properties["evaluationPeriods"]),
+        "Threshold": float(properties["threshold"]),
+        "ComparisonOperator": properties["comparison"],
+        "Dimensions": [{"Name": name, "Value": value} for name, value in sorted(properties["dimensions"].items())],
+        "AlarmActions": list(properties.get("alarmActions") or []),
+    }
+
+
 def _properties(alarm: dict[str, Any]) -> dict[str, Any]:
+    statistic = (
+        {"extendedStatistic": alarm["ExtendedStatistic"]}
+        if alarm.get("ExtendedStatistic")
+        else {"statistic": alarm.get("Statistic", "")}
+    )
     return {
         "metric": alarm.get("MetricName", ""),
         "namespace": alarm.get("Namespace", ""),
-        "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic", ""),
+        **statistic,
         "threshold": float(alarm.get("Threshold", 0.0)),
         "periodSeconds": int(alarm.get("Period", 0)),
         "evaluationPeriods": int(alarm.get("EvaluationPeriods", 0)),

@@ -1,28 +1,24 @@
-"""SageMaker adapters: model package groups, models, endpoint configs and endpoints.
+"""SageMaker adapters: model package groups and models, plus the reading loop and create-or-adopt step that
+controller.aws.sagemaker_endpoints (endpoint configs, endpoints) and sagemaker_promotion share.
 
-Called through the registry by controller.observe. Every kind is read the same way: one paged List* call with
-NameContains (the wanted keys' common prefix or suffix) to learn which keys exist, then, concurrently for each
-wanted key that exists, the kind's Describe/List call and ListTags. Cost for N keys of which F exist:
-ceil(listed/100) + 2F calls (SageMaker has no batch describe or batch tag read).
+Called through the registry by controller.observe (reads) and controller.apply (writes). Every kind is read the
+same way: one paged List* call with NameContains (the wanted keys' common prefix or suffix) to learn which keys
+exist, then, concurrently for each wanted key that exists, the kind's Describe/List call and ListTags.
+Cost for N keys of which F exist: ceil(listed/100) + 2F calls (SageMaker has no batch describe or batch tag read).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from controller.aws.batching import iso, name_filter, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.resources import Kind, Observed, Ref
+from controller.aws.writes import already_exists, aws_tags, require_managed
+from controller.errors import AwsError, PermanentError
+from controller.resources import Kind, Observed, Ref, Resource
 
 PAGE = 100  # the largest MaxResults SageMaker's List* calls accept
-
-
-def number(value: Any) -> int | float:
-    """A weight as AWS returns it (float) as the desired side writes it: int when whole."""
-    as_float = float(value)
-    return int(as_float) if as_float.is_integer() else as_float
 
 
 class _SageMakerKind(Adapter):
@@ -57,6 +53,20 @@ class _SageMakerKind(Adapter):
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         raise NotImplementedError
 
+    def _create_or_adopt(self, ref: Ref, create: Callable[[], object]) -> None:
+        """Run `create`; when the name is taken, succeed if the existing resource is managed (adopt it), else
+        raise PermanentError (a foreign resource is never taken over)."""
+        try:
+            with translate_errors():
+                create()
+        except AwsError as error:
+            if not already_exists(error):
+                raise
+            existing = self.observe([ref.key]).get(ref.key)
+            if existing is None:  # deleted since: the next apply creates it
+                raise
+            require_managed(existing, "adopt")
+
     def _tags(self, arn: str) -> dict[str, str]:
         tags: dict[str, str] = {}
         for page in self._clients.sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
@@ -71,6 +81,10 @@ class ModelPackageGroups(_SageMakerKind):
     ModelPackageDescription, which holds the model version id), "status": ModelPackageStatus, "approval":
     ModelApprovalStatus, "arn": str, "created": ISO str}]} newest first. The per-key read is ListModelPackages
     (paged, 100 packages a page), so a group costs 2 calls + 1 per further 100 versions.
+
+    Writes: create = CreateModelPackageGroup with the resource's tags (a managed group of that name is adopted);
+    update = AddTags of the desired tags the group lacks (nothing when none); delete is refused with
+    PermanentError: the model registry is kept, its history is never pruned.
     """
 
     kind = Kind.MODEL_PACKAGE_GROUP
@@ -102,12 +116,34 @@ class ModelPackageGroups(_SageMakerKind):
         ]
         return Observed(ref=Ref(self.kind, name), properties={}, tags=tags, extra={"arn": arn, "versions": versions})
 
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        self._create_or_adopt(
+            resource.ref,
+            lambda: self._clients.sagemaker.create_model_package_group(
+                ModelPackageGroupName=resource.ref.key, Tags=aws_tags(resource.tags)
+            ),
+        )
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        lacking = {key: value for key, value in resource.tags.items() if observed.tags.get(key) != value}
+        if lacking:
+            self._clients.sagemaker.add_tags(ResourceArn=observed.extra["arn"], Tags=aws_tags(lacking))
+
+    def delete(self, observed: Observed) -> None:
+        raise PermanentError(f"refusing to delete {observed.ref}: the model registry is kept")
+
 
 class Models(_SageMakerKind):
     """SageMaker models, one per model version (name = version id).
 
     Observed shape: properties {"image": str, "modelDataUrl": str, "executionRoleArn": str} from the primary
     container (or the first of Containers); tags. Per key: DescribeModel + ListTags.
+
+    Writes: models are made by the pipeline or by promotion (PromotedVersions), so create and update raise
+    PermanentError; delete = DeleteModel (retention pruning), managed models only.
     """
 
     kind = Kind.MODEL
@@ -123,85 +159,13 @@ class Models(_SageMakerKind):
         }
         return Observed(ref=Ref(self.kind, name), properties=properties, tags=tags)
 
+    def create(self, resource: Resource) -> None:
+        raise PermanentError(f"{resource.ref} is made by its pipeline or by promotion, not by apply")
 
-class EndpointConfigs(_SageMakerKind):
-    """Endpoint configs (content-named, immutable).
+    def update(self, resource: Resource, observed: Observed) -> None:
+        raise PermanentError(f"{observed.ref} is immutable")
 
-    Observed shape: properties {"variants": [{"name", "model", "instanceType", "instanceCount": int, "weight":
-    int | float (int when whole)}] sorted by name, "dataCapture": {"samplingPercent": int, "destination": str} |
-    None}; tags. Per key: DescribeEndpointConfig + ListTags.
-    """
-
-    kind = Kind.ENDPOINT_CONFIG
-    _list = ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn")
-
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
-        config = self._clients.sagemaker.describe_endpoint_config(EndpointConfigName=name)
-        variants = sorted(
-            (
-                {
-                    "name": variant["VariantName"],
-                    "model": variant.get("ModelName", ""),
-                    "instanceType": variant.get("InstanceType", ""),
-                    "instanceCount": int(variant.get("InitialInstanceCount", 0)),
-                    "weight": number(variant.get("InitialVariantWeight", 1.0)),
-                }
-                for variant in config.get("ProductionVariants", [])
-            ),
-            key=lambda variant: str(variant["name"]),
-        )
-        capture = config.get("DataCaptureConfig")
-        data_capture = (
-            {"samplingPercent": int(capture["InitialSamplingPercentage"]), "destination": capture["DestinationS3Uri"]}
-            if capture and capture.get("EnableCapture", True)
-            else None
-        )
-        properties = {"variants": variants, "dataCapture": data_capture}
-        return Observed(ref=Ref(self.kind, name), properties=properties, tags=tags)
-
-
-class Endpoints(_SageMakerKind):
-    """Endpoints (`<model>-<env>`).
-
-    Observed shape: properties {"endpointConfigName": str}; status EndpointStatus; extra {"variants": [{"name",
-    "weight" (CurrentWeight), "instanceCount" (CurrentInstanceCount), "desiredWeight", "desiredInstanceCount"}]
-    sorted by name, "failureReason": str | None, "lastDeploymentConfig": dict | None}; tags.
-    Per key: DescribeEndpoint + ListTags.
-    """
-
-    kind = Kind.ENDPOINT
-    _list = ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn")
-
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
-        endpoint = self._clients.sagemaker.describe_endpoint(EndpointName=name)
-        variants = sorted(
-            (_live_variant(variant) for variant in endpoint.get("ProductionVariants", [])),
-            key=lambda variant: str(variant["name"]),
-        )
-        extra = {
-            "variants": variants,
-            "failureReason": endpoint.get("FailureReason"),
-            "lastDeploymentConfig": endpoint.get("LastDeploymentConfig"),
-        }
-        return Observed(
-            ref=Ref(self.kind, name),
-            properties={"endpointConfigName": endpoint["EndpointConfigName"]},
-            tags=tags,
-            status=endpoint.get("EndpointStatus", ""),
-            extra=extra,
-        )
-
-
-def _live_variant(variant: Mapping[str, Any]) -> dict[str, Any]:
-    """One live production variant: current and desired weight and instance count (None while unknown)."""
-
-    def optional(field: str) -> int | float | None:
-        return number(variant[field]) if variant.get(field) is not None else None
-
-    return {
-        "name": variant["VariantName"],
-        "weight": optional("CurrentWeight"),
-        "instanceCount": optional("CurrentInstanceCount"),
-        "desiredWeight": optional("DesiredWeight"),
-        "desiredInstanceCount": optional("DesiredInstanceCount"),
-    }
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.sagemaker.delete_model(ModelName=observed.ref.key)

@@ -1,6 +1,6 @@
 """EventBridge Scheduler adapter: the retraining schedules (Kind.SCHEDULE).
 
-Called through the registry by controller.observe.
+Called through the registry by controller.observe (reads) and controller.apply (writes).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Any
 from controller.aws.batching import run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.errors import NotFoundError
-from controller.resources import Kind, Observed, Ref
+from controller.aws.writes import already_exists, aws_tags, is_managed, require_managed
+from controller.errors import AwsError, NotFoundError, PermanentError
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 DEFAULT_TIMEZONE = "UTC"  # what Scheduler applies when a schedule names no timezone
 
@@ -26,6 +27,12 @@ class Schedules(Adapter):
 
     Scheduler has no batch read. Cost for N keys in G groups, F existing: per group one paged ListSchedules (to
     skip missing keys) + one ListTagsForResource on the group, then one GetSchedule per existing key: 2G + F.
+
+    Writes: create ensures the group exists (CreateScheduleGroup with the resource's tags; ConflictException means
+    it exists), then CreateSchedule; a schedule of that name in a managed group is adopted with UpdateSchedule,
+    in a foreign group refused. update = UpdateSchedule (the whole definition: Scheduler has no partial update).
+    Both send ScheduleExpression, ScheduleExpressionTimezone, State, FlexibleTimeWindow OFF and Target {Arn,
+    RoleArn, Input}. delete = DeleteSchedule (the group, shared by the environment's models, stays).
     """
 
     kind = Kind.SCHEDULE
@@ -73,6 +80,56 @@ class Schedules(Adapter):
                 "input": target.get("Input"),
             },
         }
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        group, name = _split(resource.ref.key)
+        scheduler = self._clients.scheduler
+        try:
+            with translate_errors():
+                scheduler.create_schedule_group(Name=group, Tags=aws_tags(resource.tags))
+        except AwsError as error:
+            if not already_exists(error):
+                raise
+        try:
+            with translate_errors():
+                scheduler.create_schedule(GroupName=group, Name=name, **_definition(resource))
+        except AwsError as error:
+            if not already_exists(error):
+                raise
+            group_arn = scheduler.get_schedule_group(Name=group)["Arn"]
+            if not is_managed(tag_map(scheduler.list_tags_for_resource(ResourceArn=group_arn).get("Tags", []))):
+                message = f"refusing to adopt {resource.ref}: its group has no {MANAGED_TAG}=true tag"
+                raise PermanentError(message) from error
+            scheduler.update_schedule(GroupName=group, Name=name, **_definition(resource))
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        group, name = _split(resource.ref.key)
+        self._clients.scheduler.update_schedule(GroupName=group, Name=name, **_definition(resource))
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        group, name = _split(observed.ref.key)
+        self._clients.scheduler.delete_schedule(GroupName=group, Name=name)
+
+
+def _definition(resource: Resource) -> dict[str, Any]:
+    """CreateSchedule / UpdateSchedule arguments from the desired properties."""
+    properties = resource.properties
+    target = properties["target"]
+    wanted_target = {"Arn": target["arn"], "RoleArn": target["roleArn"]}
+    if target.get("input") is not None:
+        wanted_target["Input"] = target["input"]
+    return {
+        "ScheduleExpression": properties["expression"],
+        "ScheduleExpressionTimezone": properties.get("timezone") or DEFAULT_TIMEZONE,
+        "State": properties.get("state", "ENABLED"),
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": wanted_target,
+    }
 
 
 def _split(key: str) -> tuple[str, str]:

@@ -18,7 +18,18 @@ import boto3
 from botocore.config import Config
 
 # Services the adapters talk to, by boto3 name.
-SERVICES = ("sagemaker", "ssm", "stepfunctions", "scheduler", "application-autoscaling", "cloudwatch", "sts")
+SERVICES = (
+    "sagemaker",
+    "ssm",
+    "stepfunctions",
+    "scheduler",
+    "application-autoscaling",
+    "cloudwatch",
+    "sts",
+    "dynamodb",
+    "codebuild",
+    "sns",
+)
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchDescribe", "Search")
 CONNECTIONS_PER_WORKER = 4  # a client may serve several kinds at once, each with its own describe pool
 
@@ -140,6 +151,18 @@ class AwsClients:
     @property
     def sts(self) -> Any:
         return self.client("sts")
+
+    @property
+    def codebuild(self) -> Any:
+        return self.client("codebuild")
+
+    @property
+    def sns(self) -> Any:
+        return self.client("sns")
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
 
 
 class Adapter:

@@ -1,6 +1,6 @@
 """SSM Parameter Store adapter: the hyperparameters and training config parameters (Kind.PARAMETER).
 
-Called through the registry by controller.observe.
+Called through the registry by controller.observe (reads) and controller.apply (writes).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Any
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref
+from controller.aws.writes import already_exists, aws_tags, require_managed
+from controller.errors import AwsError, PermanentError
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 GET_BATCH = 10  # GetParameters accepts at most 10 names
 FILTER_BATCH = 50  # a ParameterStringFilter holds at most 50 values; DescribeParameters pages hold at most 50
@@ -66,6 +68,51 @@ class Parameters(Adapter):
             )
             for name, parameter in found.items()
         }
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        name = resource.ref.key
+        try:
+            with translate_errors():
+                answer = self._clients.ssm.put_parameter(
+                    Name=name,
+                    Value=resource.payload["text"],
+                    Type=resource.properties["type"],
+                    Tags=aws_tags(resource.tags),
+                )
+        except AwsError as error:
+            if not already_exists(error):
+                raise
+            if name not in self._managed([name]):
+                raise PermanentError(f"refusing to adopt {resource.ref}: it has no {MANAGED_TAG}=true tag") from error
+            answer = self._overwrite(resource)
+        self._label(resource, int(answer["Version"]))
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        self._label(resource, int(self._overwrite(resource)["Version"]))
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.ssm.delete_parameter(Name=observed.ref.key)
+
+    def _overwrite(self, resource: Resource) -> dict[str, Any]:
+        answer: dict[str, Any] = self._clients.ssm.put_parameter(
+            Name=resource.ref.key, Value=resource.payload["text"], Type=resource.properties["type"], Overwrite=True
+        )
+        return answer
+
+    def _label(self, resource: Resource, version: int) -> None:
+        """Move the payload's label (if any) to `version`."""
+        label = resource.payload.get("label")
+        if label:
+            answer = self._clients.ssm.label_parameter_version(
+                Name=resource.ref.key, ParameterVersion=version, Labels=[label]
+            )
+            if answer.get("InvalidLabels"):
+                raise PermanentError(f"SSM refused the label {label!r} on {resource.ref}")
 
     def _managed(self, names: Sequence[str]) -> set[str]:
         """Which of `names` carry modelctl:managed=true."""

@@ -1,7 +1,8 @@
 """Step Functions adapters: the per-model pipeline state machines and their runs.
 
-Called through the registry by controller.observe. Both kinds start from one paged ListStateMachines (1000 a
-page) that maps names to ARNs, so keys whose machine does not exist cost nothing more.
+Called through the registry by controller.observe (reads) and controller.apply (writes). Both kinds start from
+one paged ListStateMachines (1000 a page) that maps names to ARNs, so keys whose machine does not exist cost
+nothing more.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 from controller.aws.batching import iso, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
-from controller.resources import Kind, Observed, Ref
+from controller.aws.writes import already_exists, aws_tags, require_managed
+from controller.errors import AwsError, NotFoundError, PermanentError
+from controller.resources import Kind, Observed, Ref, Resource
 from controller.spec.identity import digest
 
 EXECUTIONS_SHOWN = 20  # the first page of ListExecutions, newest first
@@ -46,6 +49,11 @@ class StateMachines(Adapter):
 
     Cost for N names, F existing: ceil(machines/1000) ListStateMachines + 3F (DescribeStateMachine,
     ListTagsForResource, ListExecutions) + 1 DescribeExecution per machine whose newest run failed.
+
+    Writes (payload {"definition": the ASL as a dict}): create = CreateStateMachine (STANDARD, the definition as
+    canonical JSON, properties["roleArn"], the resource's tags); a managed machine of that name is adopted by
+    updating it, a foreign one refused. update = UpdateStateMachine(definition, roleArn). delete =
+    DeleteStateMachine.
     """
 
     kind = Kind.STATE_MACHINE
@@ -89,6 +97,37 @@ class StateMachines(Adapter):
             extra={"arn": arn, "executions": executions},
         )
 
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        try:
+            with translate_errors():
+                self._clients.stepfunctions.create_state_machine(
+                    name=resource.ref.key,
+                    definition=_definition(resource),
+                    roleArn=resource.properties["roleArn"],
+                    type="STANDARD",
+                    tags=aws_tags(resource.tags, "key", "value"),
+                )
+        except AwsError as error:
+            existing = self.observe([resource.ref.key]).get(resource.ref.key) if already_exists(error) else None
+            if existing is None:
+                raise
+            self.update(resource, existing)
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        self._clients.stepfunctions.update_state_machine(
+            stateMachineArn=observed.extra["arn"],
+            definition=_definition(resource),
+            roleArn=resource.properties["roleArn"],
+        )
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.stepfunctions.delete_state_machine(stateMachineArn=observed.extra["arn"])
+
 
 class PipelineRuns(Adapter):
     """Pipeline executions, keyed "<state machine name>/<execution name>".
@@ -97,6 +136,11 @@ class PipelineRuns(Adapter):
     status the same; extra {"error": str | None, "cause": str | None, "start": ISO, "stop": ISO | None}.
     Cost for N keys: ceil(machines/1000) ListStateMachines + 1 DescribeExecution per key whose machine exists
     (the execution ARN is built from the machine's ARN).
+
+    Writes (payload {"input": the execution input, JSON text}): create = StartExecution on the machine named in
+    the key (its ARN from ListStateMachines; NotFoundError when it does not exist yet) with the execution name
+    from the key; ExecutionAlreadyExists means the run was already started: success. update and delete raise
+    PermanentError: runs are immutable history.
     """
 
     kind = Kind.PIPELINE_RUN
@@ -126,6 +170,32 @@ class PipelineRuns(Adapter):
         }
         status = execution["status"]
         return Observed(ref=Ref(self.kind, key), properties={"status": status}, status=status, extra=extra)
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        machine, _, execution = resource.ref.key.partition("/")
+        arn = _machine_arns(self._clients, {machine}).get(machine)
+        if arn is None:
+            raise NotFoundError(f"{resource.ref}: state machine {machine} does not exist")
+        try:
+            with translate_errors():
+                self._clients.stepfunctions.start_execution(
+                    stateMachineArn=arn, name=execution, input=resource.payload["input"]
+                )
+        except AwsError as error:
+            if error.code != "ExecutionAlreadyExists":
+                raise
+
+    def update(self, resource: Resource, observed: Observed) -> None:
+        raise PermanentError(f"{observed.ref} is history: a run cannot be changed")
+
+    def delete(self, observed: Observed) -> None:
+        raise PermanentError(f"{observed.ref} is history: a run is never deleted")
+
+
+def _definition(resource: Resource) -> str:
+    """The state machine's ASL as canonical JSON text (sorted keys), as CreateStateMachine wants it."""
+    return json.dumps(resource.payload["definition"], sort_keys=True)
 
 
 def _execution_arn(machine_arn: str, execution: str) -> str:

@@ -16,13 +16,21 @@ from collections.abc import Callable
 import boto3
 from botocore.exceptions import ClientError
 
-# Who may assume the execution role: SageMaker (training, hosting) and Step Functions (the pipelines)
+# Who may assume the execution role: SageMaker (training, hosting), Step Functions (the pipelines), EventBridge
+# Scheduler (retraining schedules) and CodeBuild (image builds)
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": ["sagemaker.amazonaws.com", "states.amazonaws.com"]},
+            "Principal": {
+                "Service": [
+                    "sagemaker.amazonaws.com",
+                    "states.amazonaws.com",
+                    "scheduler.amazonaws.com",
+                    "codebuild.amazonaws.com",
+                ]
+            },
             "Action": "sts:AssumeRole",
         }
     ],

@@ -71,6 +71,9 @@ def install_all() -> None:
     """Install every patch module's moto patches into this process (idempotent)."""
     for name in PATCH_MODULES:
         importlib.import_module(f"controller.local.{name}").install()
+    # moto's interpreter logs every error a state raises, even those a Catch handles by design (a failed training
+    # job, a quality gate not met, an optional input field absent); the execution history records them anyway.
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 
 class Emulator:

@@ -120,7 +120,7 @@ def test_training_runs_then_completes_with_metrics(kit: SageMakerKit) -> None:
         "validation:auc": metric_value("churn-1", "validation:auc"),
         "train:loss": metric_value("churn-1", "train:loss"),
     }
-    assert all(0.85 <= value < 0.95 for value in metrics.values())
+    assert 0.85 <= metrics["validation:auc"] < 0.95 and 0.05 <= metrics["train:loss"] < 0.15  # scores high, losses low
     assert job["TrainingEndTime"] >= job["TrainingStartTime"] >= job["CreationTime"]
 
 

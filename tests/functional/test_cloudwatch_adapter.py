@@ -42,7 +42,7 @@ def test_alarms_read_metric_statistic_dimensions_and_tags(clients: AwsClients, r
     assert latency.properties == {
         "metric": "ModelLatency",
         "namespace": "AWS/SageMaker",
-        "statistic": "p99",
+        "extendedStatistic": "p99",
         "threshold": 250000.0,
         "periodSeconds": 300,
         "evaluationPeriods": 1,

@@ -19,7 +19,7 @@ def test_observe_reads_every_kind_through_the_registry(clients: AwsClients, raw:
     raw("ssm").put_parameter(Name="/modelctl/churn/dev/eta", Value="0.2", Type="String")
     raw("sagemaker").create_model_package_group(ModelPackageGroupName="churn-dev")
     registry = build_registry(clients)
-    assert set(registry) == set(Kind) - {Kind.PROMOTED_VERSION}
+    assert set(registry) == set(Kind)
     refs = [
         Ref(Kind.PARAMETER, "/modelctl/churn/dev/eta"),
         Ref(Kind.PARAMETER, "/modelctl/churn/dev/eta"),

@@ -9,7 +9,8 @@ from typing import Any
 from aws_kit import ROLE
 from botocore.stub import Stubber
 
-from controller.aws.sagemaker import EndpointConfigs, Endpoints, ModelPackageGroups, Models
+from controller.aws.sagemaker import ModelPackageGroups, Models
+from controller.aws.sagemaker_endpoints import EndpointConfigs, Endpoints
 from controller.aws.session import AwsClients
 from controller.resources import MANAGED_TAG, Kind, Ref
 

@@ -1,0 +1,218 @@
+"""SageMaker endpoint adapters: endpoint configs and endpoints, and `rollback_of` (was an update rolled back?).
+
+Called through the registry by controller.observe (reads) and controller.apply (writes); reads follow the shared
+loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTags per found key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from controller.aws.errors import translate_errors
+from controller.aws.sagemaker import _SageMakerKind
+from controller.aws.writes import aws_tags, require_managed
+from controller.errors import PermanentError, TemporaryError
+from controller.resources import Kind, Observed, Ref, Resource
+
+BUSY_DELAY = 30.0  # seconds before retrying an update of an endpoint that is not InService
+CAPTURE_OPTIONS = [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
+
+
+def number(value: Any) -> int | float:
+    """A weight as AWS returns it (float) as the desired side writes it: int when whole."""
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+class EndpointConfigs(_SageMakerKind):
+    """Endpoint configs (content-named, immutable).
+
+    Observed shape: properties {"variants": [{"name", "model", "instanceType", "instanceCount": int, "weight":
+    int | float (int when whole)}] sorted by name, "dataCapture": {"samplingPercent": int, "destination": str} |
+    None}; tags. Per key: DescribeEndpointConfig + ListTags.
+
+    Writes: create = CreateEndpointConfig (ProductionVariants from properties["variants"], DataCaptureConfig of
+    Input and Output from properties["dataCapture"], the resource's tags); the name taken by a managed config is
+    success (configs are content-named, so same name, same content), by a foreign one PermanentError. update
+    raises PermanentError (immutable: different content has another name). delete = DeleteEndpointConfig.
+    """
+
+    kind = Kind.ENDPOINT_CONFIG
+    _list = ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn")
+
+    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+        config = self._clients.sagemaker.describe_endpoint_config(EndpointConfigName=name)
+        variants = sorted(
+            (
+                {
+                    "name": variant["VariantName"],
+                    "model": variant.get("ModelName", ""),
+                    "instanceType": variant.get("InstanceType", ""),
+                    "instanceCount": int(variant.get("InitialInstanceCount", 0)),
+                    "weight": number(variant.get("InitialVariantWeight", 1.0)),
+                }
+                for variant in config.get("ProductionVariants", [])
+            ),
+            key=lambda variant: str(variant["name"]),
+        )
+        capture = config.get("DataCaptureConfig")
+        data_capture = (
+            {"samplingPercent": int(capture["InitialSamplingPercentage"]), "destination": capture["DestinationS3Uri"]}
+            if capture and capture.get("EnableCapture", True)
+            else None
+        )
+        properties = {"variants": variants, "dataCapture": data_capture}
+        return Observed(ref=Ref(self.kind, name), properties=properties, tags=tags)
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        properties = resource.properties
+        variants = [
+            {
+                "VariantName": variant["name"],
+                "ModelName": variant["model"],
+                "InstanceType": variant["instanceType"],
+                "InitialInstanceCount": int(variant["instanceCount"]),
+                "InitialVariantWeight": float(variant["weight"]),
+            }
+            for variant in properties["variants"]
+        ]
+        extra: dict[str, Any] = {}
+        capture = properties.get("dataCapture")
+        if capture:
+            extra["DataCaptureConfig"] = {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": int(capture["samplingPercent"]),
+                "DestinationS3Uri": capture["destination"],
+                "CaptureOptions": CAPTURE_OPTIONS,
+            }
+        self._create_or_adopt(
+            resource.ref,
+            lambda: self._clients.sagemaker.create_endpoint_config(
+                EndpointConfigName=resource.ref.key,
+                ProductionVariants=variants,
+                Tags=aws_tags(resource.tags),
+                **extra,
+            ),
+        )
+
+    def update(self, resource: Resource, observed: Observed) -> None:
+        raise PermanentError(f"{observed.ref} is immutable: a different fleet is a new, content-named config")
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.sagemaker.delete_endpoint_config(EndpointConfigName=observed.ref.key)
+
+
+class Endpoints(_SageMakerKind):
+    """Endpoints (`<model>-<env>`).
+
+    Observed shape: properties {"endpointConfigName": str}; status EndpointStatus; extra {"variants": [{"name",
+    "weight" (CurrentWeight), "instanceCount" (CurrentInstanceCount), "desiredWeight", "desiredInstanceCount"}]
+    sorted by name, "failureReason": str | None, "lastDeploymentConfig": dict | None}; tags.
+    Per key: DescribeEndpoint + ListTags.
+
+    Writes: create = CreateEndpoint (a managed endpoint of that name is adopted; the next plan converges it).
+    update: nothing is called unless the endpoint is InService (else TemporaryError code "EndpointBusy", delay
+    30 s); a different properties["endpointConfigName"] -> UpdateEndpoint with payload["deploymentConfig"] when
+    present (a new fleet, rolled out by SageMaker's guardrails); the same config -> UpdateEndpointWeightsAndCapacities
+    with every desired variant's weight, and its instance count unless it is in properties["autoscaled"] (no new
+    fleet). delete = DeleteEndpoint. After an update, `rollback_of` tells whether SageMaker rolled it back.
+    """
+
+    kind = Kind.ENDPOINT
+    _list = ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn")
+
+    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+        endpoint = self._clients.sagemaker.describe_endpoint(EndpointName=name)
+        variants = sorted(
+            (_live_variant(variant) for variant in endpoint.get("ProductionVariants", [])),
+            key=lambda variant: str(variant["name"]),
+        )
+        extra = {
+            "variants": variants,
+            "failureReason": endpoint.get("FailureReason"),
+            "lastDeploymentConfig": endpoint.get("LastDeploymentConfig"),
+        }
+        return Observed(
+            ref=Ref(self.kind, name),
+            properties={"endpointConfigName": endpoint["EndpointConfigName"]},
+            tags=tags,
+            status=endpoint.get("EndpointStatus", ""),
+            extra=extra,
+        )
+
+    @translate_errors()
+    def create(self, resource: Resource) -> None:
+        self._create_or_adopt(
+            resource.ref,
+            lambda: self._clients.sagemaker.create_endpoint(
+                EndpointName=resource.ref.key,
+                EndpointConfigName=resource.properties["endpointConfigName"],
+                Tags=aws_tags(resource.tags),
+            ),
+        )
+
+    @translate_errors()
+    def update(self, resource: Resource, observed: Observed) -> None:
+        require_managed(observed, "update")
+        if observed.status != "InService":
+            raise TemporaryError(
+                f"{observed.ref} is {observed.status or 'busy'}; it can change once InService",
+                delay=BUSY_DELAY,
+                operation="UpdateEndpoint",
+                code="EndpointBusy",
+            )
+        sagemaker = self._clients.sagemaker
+        config_name = resource.properties["endpointConfigName"]
+        if config_name != observed.properties.get("endpointConfigName"):
+            deployment = resource.payload.get("deploymentConfig")
+            extra = {"DeploymentConfig": deployment} if deployment else {}
+            sagemaker.update_endpoint(EndpointName=observed.ref.key, EndpointConfigName=config_name, **extra)
+            return
+        autoscaled = set(resource.properties.get("autoscaled") or ())
+        wanted = []
+        for variant in resource.properties["variants"]:
+            entry: dict[str, Any] = {"VariantName": variant["name"], "DesiredWeight": float(variant["weight"])}
+            if variant["name"] not in autoscaled:
+                entry["DesiredInstanceCount"] = int(variant["instanceCount"])
+            wanted.append(entry)
+        sagemaker.update_endpoint_weights_and_capacities(
+            EndpointName=observed.ref.key, DesiredWeightsAndCapacities=wanted
+        )
+
+    @translate_errors()
+    def delete(self, observed: Observed) -> None:
+        require_managed(observed, "delete")
+        self._clients.sagemaker.delete_endpoint(EndpointName=observed.ref.key)
+
+
+def rollback_of(observed: Observed) -> str | None:
+    """The FailureReason when SageMaker rolled the endpoint's last update back, else None.
+
+    DescribeEndpoint after an auto-rollback (deployment guardrails: an AutoRollbackConfiguration alarm fired, the
+    deployment timed out, or the new fleet failed) shows EndpointStatus InService on the OLD config, with
+    LastDeploymentConfig (the update's DeploymentConfig) and a FailureReason; a completed update clears
+    FailureReason, and a failed create is status Failed, not a rollback. Pure: reads the Observed only.
+    """
+    reason = observed.extra.get("failureReason")
+    if observed.status == "InService" and reason and observed.extra.get("lastDeploymentConfig"):
+        return str(reason)
+    return None
+
+
+def _live_variant(variant: Mapping[str, Any]) -> dict[str, Any]:
+    """One live production variant: current and desired weight and instance count (None while unknown)."""
+
+    def optional(field: str) -> int | float | None:
+        return number(variant[field]) if variant.get(field) is not None else None
+
+    return {
+        "name": variant["VariantName"],
+        "weight": optional("CurrentWeight"),
+        "instanceCount": optional("CurrentInstanceCount"),
+        "desiredWeight": optional("DesiredWeight"),
+        "desiredInstanceCount": optional("DesiredInstanceCount"),
+    }

@@ -1,0 +1,49 @@
+"""Small helpers the adapters' write methods (create / update / delete) share.
+
+require_managed: the defence-in-depth ownership check before any modify or delete (the diff already refuses
+foreign resources; an adapter refuses again, with PermanentError). aws_tags: a tag mapping as the list each
+service wants. already_exists: whether a translated error says the name is taken, so a create can adopt its own
+resource instead of failing. Used by the adapter modules in controller.aws only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from controller.errors import AwsError, PermanentError
+from controller.resources import MANAGED_TAG, Observed
+
+MAX_TAGS = 50  # SSM, SageMaker, Step Functions, Scheduler and CloudWatch accept at most 50 tags per resource
+ALREADY_EXISTS_CODES = frozenset(
+    {
+        "ParameterAlreadyExists",
+        "StateMachineAlreadyExists",
+        "ExecutionAlreadyExists",
+        "ConflictException",
+        "ResourceInUse",
+    }
+)
+
+
+def require_managed(observed: Observed, verb: str) -> None:
+    """Raise PermanentError unless `observed` carries modelctl:managed=true; `verb` names the refused write."""
+    if not observed.managed:
+        raise PermanentError(f"refusing to {verb} {observed.ref}: it has no {MANAGED_TAG}=true tag")
+
+
+def is_managed(tags: Mapping[str, str]) -> bool:
+    """True when a tag mapping read from AWS marks the resource as the controller's."""
+    return tags.get(MANAGED_TAG) == "true"
+
+
+def aws_tags(tags: Mapping[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    """Tags as AWS's [{Key, Value}] list (Step Functions: key="key", value="value"), at most MAX_TAGS with the
+    managed tag and then the other modelctl: tags first, so a spec with many labels still gets its ownership tags."""
+    ordered = sorted(tags.items(), key=lambda item: (item[0] != MANAGED_TAG, not item[0].startswith("modelctl:"), item))
+    return [{key: name, value: text} for name, text in ordered[:MAX_TAGS]]
+
+
+def already_exists(error: AwsError) -> bool:
+    """True when `error` answers a create whose name is already taken (SageMaker says so in a ValidationException)."""
+    text = str(error)
+    return error.code in ALREADY_EXISTS_CODES or "already exist" in text
