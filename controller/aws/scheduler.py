@@ -5,7 +5,7 @@ Called through the registry by controller.observe (reads) and controller.apply (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from controller.aws.batching import run_concurrently, tag_map
@@ -28,11 +28,12 @@ class Schedules(Adapter):
     Scheduler has no batch read. Cost for N keys in G groups, F existing: per group one paged ListSchedules (to
     skip missing keys) + one ListTagsForResource on the group, then one GetSchedule per existing key: 2G + F.
 
-    Writes: create ensures the group exists (CreateScheduleGroup with the resource's tags; ConflictException means
-    it exists), then CreateSchedule; a schedule of that name in a managed group is adopted with UpdateSchedule,
-    in a foreign group refused. update = UpdateSchedule (the whole definition: Scheduler has no partial update).
-    Both send ScheduleExpression, ScheduleExpressionTimezone, State, FlexibleTimeWindow OFF and Target {Arn,
-    RoleArn, Input}. delete = DeleteSchedule (the group, shared by the environment's models, stays).
+    Writes: create ensures the group exists (GetScheduleGroup, else CreateScheduleGroup with the resource's tags;
+    ConflictException means a concurrent create made it), then CreateSchedule; a schedule of that name in a managed
+    group is adopted with UpdateSchedule, in a foreign group refused. update = UpdateSchedule (the whole
+    definition: Scheduler has no partial update). Both send ScheduleExpression, ScheduleExpressionTimezone, State,
+    FlexibleTimeWindow OFF and Target {Arn, RoleArn, Input}. delete = DeleteSchedule (the group, shared by the
+    environment's models, stays).
     """
 
     kind = Kind.SCHEDULE
@@ -85,23 +86,34 @@ class Schedules(Adapter):
     def create(self, resource: Resource) -> None:
         group, name = _split(resource.ref.key)
         scheduler = self._clients.scheduler
-        try:
-            with translate_errors():
-                scheduler.create_schedule_group(Name=group, Tags=aws_tags(resource.tags))
-        except AwsError as error:
-            if not already_exists(error):
-                raise
+        group_arn = self._ensure_group(group, resource.tags)
         try:
             with translate_errors():
                 scheduler.create_schedule(GroupName=group, Name=name, **_definition(resource))
         except AwsError as error:
             if not already_exists(error):
                 raise
-            group_arn = scheduler.get_schedule_group(Name=group)["Arn"]
             if not is_managed(tag_map(scheduler.list_tags_for_resource(ResourceArn=group_arn).get("Tags", []))):
                 message = f"refusing to adopt {resource.ref}: its group has no {MANAGED_TAG}=true tag"
                 raise PermanentError(message) from error
             scheduler.update_schedule(GroupName=group, Name=name, **_definition(resource))
+
+    def _ensure_group(self, group: str, tags: Mapping[str, str]) -> str:
+        """The group's ARN, creating the group with `tags` when it does not exist. Read first: the emulator's
+        CreateScheduleGroup replaces an existing group (and its schedules) instead of answering ConflictException."""
+        scheduler = self._clients.scheduler
+        try:
+            with translate_errors():
+                return str(scheduler.get_schedule_group(Name=group)["Arn"])
+        except NotFoundError:
+            pass
+        try:
+            with translate_errors():
+                return str(scheduler.create_schedule_group(Name=group, Tags=aws_tags(tags))["ScheduleGroupArn"])
+        except AwsError as error:
+            if not already_exists(error):
+                raise
+        return str(scheduler.get_schedule_group(Name=group)["Arn"])
 
     @translate_errors()
     def update(self, resource: Resource, observed: Observed) -> None:

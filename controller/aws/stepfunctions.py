@@ -16,10 +16,11 @@ from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
 from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
-from controller.resources import Kind, Observed, Ref, Resource
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 from controller.spec.identity import digest
 
 EXECUTIONS_SHOWN = 20  # the first page of ListExecutions, newest first
+OWNED_BY_MACHINE = {MANAGED_TAG: "true"}  # the tags a pipeline run reports: see PipelineRuns
 FAILED = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
@@ -133,7 +134,9 @@ class PipelineRuns(Adapter):
     """Pipeline executions, keyed "<state machine name>/<execution name>".
 
     Observed shape: properties {"status": RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE};
-    status the same; extra {"error": str | None, "cause": str | None, "start": ISO, "stop": ISO | None}.
+    status the same; extra {"error": str | None, "cause": str | None, "start": ISO, "stop": ISO | None}; tags
+    {modelctl:managed: "true"}: executions carry no tags, they belong to their state machine, whose own ownership
+    the diff checks (so an existing run is history, not a conflict).
     Cost for N keys: ceil(machines/1000) ListStateMachines + 1 DescribeExecution per key whose machine exists
     (the execution ARN is built from the machine's ARN).
 
@@ -169,7 +172,9 @@ class PipelineRuns(Adapter):
             "stop": iso(execution.get("stopDate")),
         }
         status = execution["status"]
-        return Observed(ref=Ref(self.kind, key), properties={"status": status}, status=status, extra=extra)
+        return Observed(
+            ref=Ref(self.kind, key), properties={"status": status}, tags=OWNED_BY_MACHINE, status=status, extra=extra
+        )
 
     @translate_errors()
     def create(self, resource: Resource) -> None:

@@ -38,9 +38,7 @@ def stage(trained: Sequence[str] = ("churn-xgb", "fraud-lgbm")) -> tuple[Resourc
     """Desired resources of `stage` where the `trained` models already have one version of their current config;
     image builds (CodeBuild, tested with their own adapter) left out."""
     fresh = desired_state(catalog(), "stage", git_sha="0123abc", registry={}, resolve_image=_resolve)
-    registry = {
-        f"{model}-stage": [ModelVersion(f"{fresh.config_ids[model]}-{RUN}", "Approved")] for model in trained
-    }
+    registry = {f"{model}-stage": [ModelVersion(f"{fresh.config_ids[model]}-{RUN}", "Approved")] for model in trained}
     state = desired_state(catalog(), "stage", git_sha="0123abc", registry=registry, resolve_image=_resolve)
     return tuple(resource for resource in state.resources if resource.ref.kind is not Kind.IMAGE_BUILD)
 

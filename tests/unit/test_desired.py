@@ -108,13 +108,17 @@ def test_weights_do_not_name_the_endpoint_config(catalog: Catalog) -> None:
     assert before == after and before
 
 
-def test_framework_images_resolve_offline_with_the_sagemaker_sdk() -> None:
+def test_framework_images_resolve_offline_with_the_sagemaker_sdk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from controller.images import resolve_framework_image
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     uri = resolve_framework_image(
         FrameworkImage(name="xgboost", version="1.7-1"), "eu-west-1", "inference", "ml.m5.large"
     )
     assert uri == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    assert (tmp_path / "modelctl" / "images.json").exists()  # the next command skips the SDK import
 
 
 @pytest.mark.skipif(asl_validator() is None, reason="asl-validator (npm) is not installed; `make test` installs it")
