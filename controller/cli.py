@@ -52,6 +52,12 @@ def _local_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from controller.demo import run_demo
+
+    return run_demo()
+
+
 def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
     """A handler from controller.commands, imported only when that command runs (it pulls in boto3)."""
 
@@ -107,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("model")
     history.add_argument("--path", default="specs", help="specs folder (default specs)")
     history.set_defaults(handler=_lazy("history"))
+
+    demo = commands.add_parser("demo", help="the whole story on the embedded emulator, in one command")
+    demo.set_defaults(handler=_demo)
 
     local = commands.add_parser("local", help="the embedded AWS emulator")
     local_commands = local.add_subparsers(dest="local_command", required=True, metavar="COMMAND")

@@ -24,7 +24,7 @@ _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TAG = re.compile(r"^(v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.-]+)?|[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)$")
 _BRANCHY = re.compile(r"^(main|master|develop|dev|trunk|head|release|staging|production|prod|latest)$", re.I)
 _PINNED_URI = re.compile(r"^[^\s@]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
-_PINNED_SUFFIX = re.compile(r"^[0-9a-f]{12}(-[a-z0-9]+)?$")  # after `<model>-`: a config id, or a version id
+_PINNED_SUFFIX = re.compile(r"^[0-9a-f]{12}(-[A-Za-z0-9]+)?$")  # after `<model>-`: a config id, or a version id
 
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), "an AWS access key id"),

@@ -1,17 +1,14 @@
 """The state store on DynamoDB (controller.aws.statetable) against the in-process emulator, plus Stubber tests
 for what moto does not show: query pages and unprocessed batch items.
 
-moto checks a condition and writes in two steps without a lock, so two threads can both pass the same condition;
-DynamoDB makes each single-item write atomic. The `atomic_writes` fixture restores that guarantee for the
-contention test, so it tests the lock's logic rather than the emulator's race.
+The emulator makes conditional writes atomic as DynamoDB does (controller.local.dynamodb_ext); without that, the
+contention test below fails most runs.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 import boto3
 import pytest
@@ -38,21 +35,6 @@ def table(clients: AwsClients) -> StateTable:
     return StateTable(clients)
 
 
-@pytest.fixture
-def atomic_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    for name in ("put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def serialized(*args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, serialized)
-
-
 def test_items_round_trip_with_conditions(table: StateTable) -> None:
     table.put({"pk": "p", "sk": "s", "name": "a", "count": 3, "ratio": 0.25})
     assert table.get("p", "s") == {"pk": "p", "sk": "s", "name": "a", "count": 3, "ratio": 0.25}
@@ -70,7 +52,6 @@ def test_items_round_trip_with_conditions(table: StateTable) -> None:
     assert table.get("p", "s") is None
 
 
-@pytest.mark.usefixtures("atomic_writes")
 def test_two_threads_contending_never_both_hold_the_lock(table: StateTable) -> None:
     holding: list[str] = []
     overlaps: list[tuple[str, ...]] = []
