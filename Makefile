@@ -19,7 +19,7 @@ $(ASL_VALIDATOR):
 install: $(BIN)/modelctl
 
 demo: install
-	$(BIN)/modelctl validate specs/
+	$(BIN)/modelctl demo
 
 test: install $(ASL_VALIDATOR)
 	$(BIN)/ruff check .

@@ -422,7 +422,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             seeded = n
             t = time.perf_counter()
             rows.append(measure(emulator.url, catalog, n, args.repeats, args.workers))
-            print(f"N={n}: measured in {time.perf_counter() - t:.1f} s", flush=True)
+            r = rows[-1]
+            print(
+                f"N={n}: measured in {time.perf_counter() - t:.1f} s: {r.calls} calls (minimum {r.minimum}), "
+                f"controller {r.controller_s:.2f} s, bare boto3 {r.bare_s:.2f} s, {r.writes} writes",
+                flush=True,
+            )
     if rows:
         print_table(rows, args.repeats, args.workers)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")

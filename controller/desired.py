@@ -489,7 +489,9 @@ class _ModelBuilder:
             batch=BatchTransform(batch.input, batch.output, batch.instance_type, batch.instance_count)
             if batch
             else None,
-            tags={k: v for k, v in self.tags.items() if k != GIT_SHA_TAG},
+            # what the pipeline tags its training jobs, packages and models with: no git SHA (the run sets its own from
+            # the execution input) nor spec digest, so a commit that leaves training alone leaves the pipeline alone
+            tags={k: v for k, v in self.tags.items() if k not in (GIT_SHA_TAG, SPEC_DIGEST_TAG)},
             notify=frozenset(event for event in notifications.on if event in PIPELINE_EVENTS),
         )
 
@@ -524,8 +526,13 @@ class _ModelBuilder:
         return pinned.uri
 
     def _execution_input(self, trigger: Trigger) -> str:
-        """Hyperparameters are read by the SSM label `<config id>`, which apply puts on the matching version."""
-        return encode_input(execution_input(self.config_id, self.tags[GIT_SHA_TAG], trigger, self.poll_seconds))
+        """Hyperparameters are read by the SSM label `<config id>`, which apply puts on the matching version.
+
+        A reconcile-started run records the commit that asked for it. The schedule's fixed input cannot name a
+        commit without changing on every commit, so scheduled runs carry `spec-<spec digest>` instead, which
+        `modelctl history` maps back to the commits that applied that spec."""
+        source = self.tags[GIT_SHA_TAG] if trigger != "schedule" else f"spec-{self.tags[SPEC_DIGEST_TAG]}"
+        return encode_input(execution_input(self.config_id, source, trigger, self.poll_seconds))
 
     def _group(self, env: str) -> str:
         return naming.model_package_group(env, self.name)

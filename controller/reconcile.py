@@ -78,7 +78,14 @@ def plan_environment(
     prunable -= _retained_configs(prunable, wanted | desired.held)
     to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
     observed = {**registry_state, **observe(operations, to_read)}
-    # 5. Diff and plan.
+    # 5. Read the endpoint configs endpoints serve now, when other than the wanted ones (status: who serves what).
+    serving = {
+        Ref(Kind.ENDPOINT_CONFIG, str(seen.properties.get("endpointConfigName")))
+        for seen in observed.values()
+        if seen.ref.kind is Kind.ENDPOINT
+    }
+    observed |= observe(operations, [ref for ref in serving if ref not in observed])
+    # 6. Diff and plan.
     environment = catalog.environments[env].spec
     plan = build_plan(
         env,

@@ -82,7 +82,8 @@ class ModelPackageGroups(_SageMakerKind):
     ModelApprovalStatus, "arn": str, "created": ISO str}]} newest first. The per-key read is ListModelPackages
     (paged, 100 packages a page), so a group costs 2 calls + 1 per further 100 versions.
 
-    Writes: create = CreateModelPackageGroup with the resource's tags (a managed group of that name is adopted);
+    Writes: create = CreateModelPackageGroup with the resource's tags, after reading the name (a managed group of
+    that name is adopted, a foreign one refused);
     update = AddTags of the desired tags the group lacks (nothing when none); delete is refused with
     PermanentError: the model registry is kept, its history is never pruned.
     """
@@ -118,11 +119,13 @@ class ModelPackageGroups(_SageMakerKind):
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
-        self._create_or_adopt(
-            resource.ref,
-            lambda: self._clients.sagemaker.create_model_package_group(
-                ModelPackageGroupName=resource.ref.key, Tags=aws_tags(resource.tags)
-            ),
+        existing = self.observe([resource.ref.key]).get(resource.ref.key)
+        if existing is not None:  # looked up first: the emulator replaces a group whose name is taken
+            require_managed(existing, "adopt")
+            self.update(resource, existing)
+            return
+        self._clients.sagemaker.create_model_package_group(
+            ModelPackageGroupName=resource.ref.key, Tags=aws_tags(resource.tags)
         )
 
     @translate_errors()

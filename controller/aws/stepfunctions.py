@@ -14,7 +14,7 @@ from typing import Any
 from controller.aws.batching import iso, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
-from controller.aws.writes import already_exists, aws_tags, require_managed
+from controller.aws.writes import aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 from controller.spec.identity import digest
@@ -52,9 +52,9 @@ class StateMachines(Adapter):
     ListTagsForResource, ListExecutions) + 1 DescribeExecution per machine whose newest run failed.
 
     Writes (payload {"definition": the ASL as a dict}): create = CreateStateMachine (STANDARD, the definition as
-    canonical JSON, properties["roleArn"], the resource's tags); a managed machine of that name is adopted by
-    updating it, a foreign one refused. update = UpdateStateMachine(definition, roleArn). delete =
-    DeleteStateMachine.
+    canonical JSON, properties["roleArn"], the resource's tags), after looking the name up (one
+    ListStateMachines): a managed machine of that name is adopted by updating it, a foreign one refused.
+    update = UpdateStateMachine(definition, roleArn). delete = DeleteStateMachine.
     """
 
     kind = Kind.STATE_MACHINE
@@ -100,20 +100,18 @@ class StateMachines(Adapter):
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
-        try:
-            with translate_errors():
-                self._clients.stepfunctions.create_state_machine(
-                    name=resource.ref.key,
-                    definition=_definition(resource),
-                    roleArn=resource.properties["roleArn"],
-                    type="STANDARD",
-                    tags=aws_tags(resource.tags, "key", "value"),
-                )
-        except AwsError as error:
-            existing = self.observe([resource.ref.key]).get(resource.ref.key) if already_exists(error) else None
-            if existing is None:
-                raise
+        existing = self.observe([resource.ref.key]).get(resource.ref.key)
+        if existing is not None:  # looked up first: the emulator answers a taken name with the existing machine
+            require_managed(existing, "adopt")
             self.update(resource, existing)
+            return
+        self._clients.stepfunctions.create_state_machine(
+            name=resource.ref.key,
+            definition=_definition(resource),
+            roleArn=resource.properties["roleArn"],
+            type="STANDARD",
+            tags=aws_tags(resource.tags, "key", "value"),
+        )
 
     @translate_errors()
     def update(self, resource: Resource, observed: Observed) -> None:
