@@ -27,7 +27,12 @@ def test_ensure_prerequisites_is_idempotent(aws: Any) -> None:
     assert role["Arn"] == NAMES["role_arn"] and role["Path"] == "/service/"
     trust = role["AssumeRolePolicyDocument"]
     principals = (json.loads(trust) if isinstance(trust, str) else trust)["Statement"][0]["Principal"]["Service"]
-    assert sorted(principals) == ["sagemaker.amazonaws.com", "states.amazonaws.com"]
+    assert sorted(principals) == [
+        "codebuild.amazonaws.com",
+        "sagemaker.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "states.amazonaws.com",
+    ]
     assert [t["TopicArn"] for t in aws.client("sns").list_topics()["Topics"]] == [NAMES["topic_arn"]]
     table = aws.client("dynamodb").describe_table(TableName=NAMES["table_name"])["Table"]
     assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {("pk", "HASH"), ("sk", "RANGE")}
