@@ -35,12 +35,19 @@ talks to 127.0.0.1 only; seeding is incremental (the models of size 100 include 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import math
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +61,7 @@ from controller.aws.connect import connect
 from controller.aws.registry import build_registry
 from controller.aws.session import AwsClients, is_read
 from controller.desired import DesiredState, ModelVersion, Registry, desired_state
-from controller.local.emulator import Emulator
+from controller.local.control import CONTROL_PATH
 from controller.reconcile import plan_environment
 from controller.resources import MANAGED_TAG, Kind, Resource
 from controller.spec.catalog import Catalog
@@ -111,6 +118,91 @@ def desired(catalog: Catalog) -> DesiredState:
     return desired_state(
         catalog, ENV, git_sha=GIT_SHA, registry=converged_registry(catalog), resolve_image=no_framework_images
     )
+
+
+# --- the emulator, in its own process ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the benchmark dies (even by SIGKILL), so no emulator outlives it."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class ServedEmulator:
+    """`modelctl local serve --port <free> --account ACCOUNT` in a child process (its own interpreter and GIL),
+    started and waited for on enter, terminated (then killed) on exit; its output goes to files in `logs`."""
+
+    def __init__(self, logs: Path, timeout: float = 60) -> None:
+        self.logs, self.timeout = logs, timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def __enter__(self) -> ServedEmulator:
+        modelctl = Path(sys.executable).with_name("modelctl")
+        command = [str(modelctl)] if modelctl.exists() else [sys.executable, "-m", "controller.cli"]
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        out = (self.logs / "emulator.out").open("wb")
+        err = (self.logs / "emulator.err").open("wb")  # werkzeug logs every request there
+        try:
+            self.process = subprocess.Popen(
+                [*command, "local", "serve", "--port", str(port), "--account", ACCOUNT],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        finally:
+            out.close()
+            err.close()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait(self) -> None:
+        """Until the server printed its URL (moto's config is posted by then) and answers HTTP."""
+        assert self.process is not None
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = (self.logs / "emulator.err").read_text(errors="replace")[-2000:]
+                raise SystemExit(f"the emulator exited with {self.process.returncode}:\n{tail}")
+            if "listening on" in (self.logs / "emulator.out").read_text(errors="replace"):
+                try:
+                    with urllib.request.urlopen(self.url + CONTROL_PATH, timeout=2):
+                        return
+                except urllib.error.HTTPError:
+                    return
+                except (urllib.error.URLError, OSError):
+                    pass
+            time.sleep(0.1)
+        raise SystemExit(f"the emulator did not answer on {self.url} within {self.timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 # --- seeding ----------------------------------------------------------------------------------------------------

@@ -120,7 +120,16 @@ def desired_state(
     held: set[Ref] = set()
     notify: dict[str, Notify] = {}
     for entry in catalog.models_in(env):
-        builder = _ModelBuilder(entry, env, environment, git_sha, registry, resolve_image, poll_seconds)
+        approval_downstream = any(
+            other.spec.promotion is not None
+            and other.spec.promotion.from_env == env
+            and other.spec.promotion.require_approval
+            and other.metadata.name in entry.configs
+            for other in catalog.environments.values()
+        )
+        builder = _ModelBuilder(
+            entry, env, environment, git_sha, registry, resolve_image, poll_seconds, approval_downstream
+        )
         resources.extend(builder.build())
         config_ids[entry.name] = builder.config_id
         if builder.notes:
@@ -145,6 +154,7 @@ class _ModelBuilder:
         registry: Registry,
         resolve_image: ImageResolver,
         poll_seconds: int,
+        approval_downstream: bool,
     ) -> None:
         self.name = entry.name
         self.poll_seconds = poll_seconds
@@ -154,6 +164,8 @@ class _ModelBuilder:
         self.registry = registry
         self.resolve_image = resolve_image
         self.notes: list[str] = []
+        self.promotions: dict[str, Resource] = {}  # version -> its PROMOTED_VERSION resource
+        self.approval_downstream = approval_downstream  # an environment promoting from here requires approval
         self.held: list[Ref] = []
         self.training_image = self._image_identity(self.config.images.training, "training")
         self.config_id = training_config_id(self.name, self.config, self.training_image)
@@ -180,11 +192,11 @@ class _ModelBuilder:
         if self.source_env is None:
             resources.extend(self._training())
         else:
-            resources.extend(self._promotion())
+            self._promotion()
         realtime = self.config.deployment.realtime
         if realtime is not None:
             resources.extend(self._realtime(realtime))
-        return resources
+        return [*resources, *self.promotions.values()]
 
     def _parameters(self) -> list[Resource]:
         hyperparameters = {k: hyperparameter_string(v) for k, v in sorted(self.config.training.hyperparameters.items())}
@@ -284,24 +296,31 @@ class _ModelBuilder:
             if image.build is not None
         ]
 
-    def _promotion(self) -> list[Resource]:
+    def _promotion(self) -> None:
+        """In a promoted environment, the current config's newest (Approved, where required) upstream version is
+        registered here, never retrained; or a note says what it waits for."""
         assert self.source_env is not None
         if self._versions_of(self.config_id, self._group(self.env), approved_only=False):
-            return []
+            return
         upstream = self._versions_of(self.config_id, self._group(self.source_env), approved_only=self.require_approval)
-        if not upstream:
-            wanted = "an Approved version" if self.require_approval else "a version"
-            self.notes.append(f"waiting for {wanted} of {self.config_id} in {self.source_env}; {self.env} never trains")
-            return []
-        version = upstream[0].version
-        return [
-            self._resource(
+        if upstream:
+            self._promote(upstream[0].version)
+            return
+        wanted = "an Approved version" if self.require_approval else "a version"
+        self.notes.append(f"waiting for {wanted} of {self.config_id} in {self.source_env}; {self.env} never trains")
+
+    def _promote(self, version: str) -> Ref:
+        """Copy `version` from the promotion source's registry into this environment's (with its SageMaker model)."""
+        assert self.source_env is not None
+        if version not in self.promotions:
+            self.promotions[version] = self._resource(
                 Kind.PROMOTED_VERSION,
                 version,
                 {"sourceGroup": self._group(self.source_env), "targetGroup": self._group(self.env)},
                 depends_on=(Ref(Kind.MODEL_PACKAGE_GROUP, self._group(self.env)),),
+                payload={"executionRoleArn": self.environment.execution_role_arn},
             )
-        ]
+        return self.promotions[version].ref
 
     def _realtime(self, realtime: Realtime) -> list[Resource]:
         endpoint_name = naming.endpoint(self.env, self.name)
@@ -339,7 +358,7 @@ class _ModelBuilder:
             "dataCapture": data_capture,
         }
         config_name = naming.endpoint_config(self.env, self.name, digest(fleet))
-        promoted = tuple(Ref(Kind.PROMOTED_VERSION, str(v)) for v in versions if self.source_env)
+        promoted = tuple(self.promotions[str(v)].ref for v in versions if str(v) in self.promotions)
         config = self._resource(
             Kind.ENDPOINT_CONFIG,
             config_name,
@@ -390,10 +409,12 @@ class _ModelBuilder:
         config_id = self.config_id if wanted == "current" else wanted
         groups = [self._group(self.env)] + ([self._group(self.source_env)] if self.source_env else [])
         for group in groups:
-            approved_only = group != self._group(self.env) and self.require_approval
+            upstream = group != self._group(self.env)
             exact = [v for v in self.registry.get(group, ()) if v.version == wanted]
-            found = exact or self._versions_of(config_id, group, approved_only=approved_only)
+            found = exact or self._versions_of(config_id, group, approved_only=upstream and self.require_approval)
             if found:
+                if upstream:
+                    self._promote(found[0].version)  # served here, so registered here first
                 return found[0].version
         if wanted != "current":
             self.notes.append(f"pinned model {wanted!r} is not in the registry of {self.env}")
@@ -483,7 +504,8 @@ class _ModelBuilder:
                 ),
             ),
             model_package_group=self._group(self.env),
-            approval_status="Approved",
+            # a version waits for a person's approval when an environment promotes from here and requires it
+            approval_status="PendingManualApproval" if self.approval_downstream else "Approved",
             inference_image=self._pipeline_image(self.config.images.inference, "inference"),
             data_version=training.data_version,
             batch=BatchTransform(batch.input, batch.output, batch.instance_type, batch.instance_count)

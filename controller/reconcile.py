@@ -23,9 +23,9 @@ from controller.desired import DesiredState, ImageResolver, ModelVersion, Regist
 from controller.errors import PlanError
 from controller.observe import observe
 from controller.plan import Action, Change, Plan, build_plan
-from controller.resources import SPEC_DIGEST_TAG, Kind, Observed, Ref
+from controller.resources import SPEC_DIGEST_TAG, Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
-from controller.store import ApplyRecord, ModelRecord, Revision, RollbackMark, Serving, StateStore
+from controller.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
 
 # Kinds an apply may delete when their spec is gone. Never the model registry (history) nor pipeline runs.
 _PRUNABLE = frozenset(Kind) - {Kind.MODEL_PACKAGE_GROUP, Kind.PIPELINE_RUN, Kind.PROMOTED_VERSION}
@@ -193,11 +193,11 @@ def apply_environment(
             f"{env} is account {environment.account} in {environment.region}, but the credentials are "
             f"{caller.account} in {caller.region} ({caller.arn}); nothing was changed"
         )
-    # 2. One reconcile per environment at a time.
-    with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
-        # 3. Plan from what AWS holds now, with what earlier applies made (to prune) and rollbacks to honour.
+
+    # 2. Plan without the lock first: a converged environment costs reads only, not even a lock write.
+    def plan_now() -> PlanResult:
         marks = store.rolled_back(env)
-        planned = plan_environment(
+        return plan_environment(
             catalog,
             env,
             cloud.operations,
@@ -207,8 +207,17 @@ def apply_environment(
             inventory={Ref(Kind(kind), key) for kind, key in store.inventory(env)},
             rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
         )
-        # 4. Record guardrail rollbacks seen since the last run, and tell the model's owners.
-        _note_rollbacks(env, planned, store, cloud, marks)
+
+    planned = plan_now()
+    if not planned.plan.has_changes and options.saved_plan is None and not _new_rollbacks(planned, store, env):
+        return ApplyRun(planned, None)
+    # 3. One reconcile per environment at a time: take the lock, then plan again under it.
+    with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
+        planned = plan_now()
+        # 4. Record guardrail rollbacks seen since the last run (and tell the owners); the endpoint is then held.
+        if _new_rollbacks(planned, store, env):
+            _note_rollbacks(env, planned, store, cloud)
+            planned = plan_now()
         # 5. A saved plan must still describe AWS: applying it after AWS moved on is refused.
         if options.saved_plan is not None:
             options.saved_plan.check_fresh(planned.observed)
@@ -242,19 +251,29 @@ def _bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Chang
         hook(change)
 
 
-def _note_rollbacks(
-    env: str, planned: PlanResult, store: StateStore, cloud: Cloud, marks: Mapping[str, RollbackMark]
-) -> None:
+def _rollbacks(planned: PlanResult) -> list[tuple[Resource, str]]:
+    """Endpoints SageMaker rolled back from the config the specs still want: (desired endpoint, reason)."""
+    found = []
     for resource in planned.desired.resources:
-        if resource.ref.kind is not Kind.ENDPOINT:
-            continue
-        seen = planned.observed.get(resource.ref)
-        reason = rollback_of(seen) if seen else None
+        seen = planned.observed.get(resource.ref) if resource.ref.kind is Kind.ENDPOINT else None
+        reason = rollback_of(seen) if seen is not None else None
+        wanted = resource.properties.get("endpointConfigName")
+        if seen is not None and reason is not None and seen.properties.get("endpointConfigName") != wanted:
+            found.append((resource, reason))
+    return found
+
+
+def _new_rollbacks(planned: PlanResult, store: StateStore, env: str) -> bool:
+    marks = store.rolled_back(env)
+    return any(
+        marks.get(r.ref.key) is None or marks[r.ref.key].config_name != r.properties.get("endpointConfigName")
+        for r, _ in _rollbacks(planned)
+    )
+
+
+def _note_rollbacks(env: str, planned: PlanResult, store: StateStore, cloud: Cloud) -> None:
+    for resource, reason in _rollbacks(planned):
         wanted = str(resource.properties.get("endpointConfigName"))
-        if seen is None or reason is None or seen.properties.get("endpointConfigName") == wanted:
-            continue
-        if marks.get(resource.ref.key, None) and marks[resource.ref.key].config_name == wanted:
-            continue
         store.mark_rolled_back(env, resource.ref.key, wanted, reason)
         notify = planned.desired.notify.get(resource.model)
         if notify is not None and notify.topic is not None and notify.wants("rollback"):

@@ -57,7 +57,9 @@ class Schedules(Adapter):
         summaries: list[dict[str, Any]] = []
         try:
             with translate_errors():
-                for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group):
+                for page in scheduler.get_paginator("list_schedules").paginate(
+                    GroupName=group, PaginationConfig={"PageSize": 100}
+                ):
                     summaries.extend(page.get("Schedules", []))
         except NotFoundError:
             return set(), {}
