@@ -30,7 +30,7 @@ SERVICES = (
     "codebuild",
     "sns",
 )
-READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchDescribe", "Search")
+READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchDescribe", "Search", "Query", "Scan")
 CONNECTIONS_PER_WORKER = 4  # a client may serve several kinds at once, each with its own describe pool
 
 

