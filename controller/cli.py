@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--path", default="specs", help="specs folder (default specs)")
     history.set_defaults(handler=_lazy("history"))
 
+    retrain = commands.add_parser("retrain", parents=[env_only], help="a new run of a model's current training")
+    retrain.add_argument("model")
+    retrain.add_argument("--path", default="specs", help="specs folder (default specs)")
+    retrain.set_defaults(handler=_lazy("retrain"))
+
     demo = commands.add_parser("demo", help="the whole story on the embedded emulator, in one command")
     demo.set_defaults(handler=_demo)
 

@@ -24,7 +24,7 @@ from controller.gitinfo import git_sha
 from controller.health import Health, ModelStatus, model_status
 from controller.images import resolve_framework_image
 from controller.plan import Plan
-from controller.reconcile import ApplyOptions, PlanResult, apply_environment, plan_environment
+from controller.reconcile import ApplyOptions, PlanResult, apply_environment, plan_environment, retrain_model
 from controller.resources import Kind, Ref
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
@@ -76,7 +76,7 @@ def _planned(ctx: Context, session: Session, prices: Any = None) -> PlanResult:
         resolve_image=resolve_framework_image,
         prices=prices,
         poll_seconds=ctx.poll_seconds,
-        inventory={Ref(Kind(kind), key) for kind, key in session.store.inventory(ctx.env)},
+        inventory={Ref(Kind(kind), key): when for (kind, key), when in session.store.created(ctx.env).items()},
         rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
     )
 
@@ -194,6 +194,29 @@ def history(args: argparse.Namespace) -> int:
         serving = ", ".join(f"{s.variant}={s.version}@{s.weight:g}" for s in entry.record.serving) or "-"
         print(f"{when:<21} {entry.revision.git_sha[:12]:<12} {entry.record.config_id:<30} {serving}")
         print(f"{'':<21} by {entry.revision.who}; " + ", ".join(f"{n} {k}" for k, n in entry.record.outcomes))
+    return EXIT_OK
+
+
+def retrain(args: argparse.Namespace) -> int:
+    ctx = context(args)
+    if ctx is None:
+        return EXIT_ERROR
+    if args.model not in ctx.catalog.models or ctx.env not in ctx.catalog.models[args.model].configs:
+        print(f"error: model {args.model!r} does not live in {ctx.env}")
+        return EXIT_ERROR
+    with aws_for(ctx.catalog.environments[ctx.env], local=ctx.local) as session:
+        execution = retrain_model(
+            ctx.catalog,
+            ctx.env,
+            args.model,
+            session.cloud,
+            session.store,
+            git_sha=ctx.git_sha,
+            resolve_image=resolve_framework_image,
+            poll_seconds=ctx.poll_seconds,
+        )
+    print(f"started {execution}: a new run of {args.model}'s current training config in {ctx.env}")
+    print(f"`modelctl apply --env {ctx.env} --wait` deploys its version once it passes the quality gate")
     return EXIT_OK
 
 

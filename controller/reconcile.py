@@ -22,10 +22,13 @@ from controller.cloud import Cloud
 from controller.desired import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
 from controller.errors import PlanError
 from controller.observe import observe
+from controller.pipeline import encode_input, execution_input
 from controller.plan import Action, Change, Plan, build_plan
 from controller.resources import SPEC_DIGEST_TAG, Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
 from controller.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
+
+RETAINED_CONFIGS = 5  # endpoint configs kept per endpoint (SPEC.md: the last 5 versions roll back without retraining)
 
 # Kinds an apply may delete when their spec is gone. Never the model registry (history) nor pipeline runs.
 _PRUNABLE = frozenset(Kind) - {Kind.MODEL_PACKAGE_GROUP, Kind.PIPELINE_RUN, Kind.PROMOTED_VERSION}
@@ -54,12 +57,13 @@ def plan_environment(
     prices: PriceTable | None = None,
     now: datetime | None = None,
     poll_seconds: int = 60,
-    inventory: Collection[Ref] = (),
+    inventory: Mapping[Ref, float] | None = None,
     rolled_back: Mapping[str, str] | None = None,
 ) -> PlanResult:
     """What it takes to converge `env` to the specs. Reads AWS, writes nothing.
 
-    inventory: what earlier applies made here (the state store's), so resources whose spec is gone are deleted;
+    inventory: what earlier applies made here and when (the state store's), so resources whose spec is gone are
+    deleted, and endpoint configs beyond the newest RETAINED_CONFIGS of an endpoint too;
     rolled_back: endpoint -> the endpoint config a guardrail rolled back, which is not retried (held) while the
     specs still ask for exactly that config."""
     # 1. Read the model registry: `model: current` and "is a run needed" depend on the versions that exist.
@@ -74,8 +78,9 @@ def plan_environment(
     desired = _hold_rolled_back(desired, rolled_back or {})
     # 4. Observe every desired resource, and what the inventory says we made that is no longer desired.
     wanted = {r.ref for r in desired.resources}
-    prunable = {ref for ref in inventory if ref not in wanted and ref not in desired.held and ref.kind in _PRUNABLE}
-    prunable -= _retained_configs(prunable, wanted | desired.held)
+    made = inventory or {}
+    prunable = {ref for ref in made if ref not in wanted and ref not in desired.held and ref.kind in _PRUNABLE}
+    prunable -= _retained_configs(made, wanted | desired.held)
     to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
     observed = {**registry_state, **observe(operations, to_read)}
     # 5. Read the endpoint configs endpoints serve now, when other than the wanted ones (status: who serves what).
@@ -100,15 +105,15 @@ def plan_environment(
     return PlanResult(plan, desired, observed)
 
 
-def _retained_configs(candidates: Collection[Ref], endpoints: Collection[Ref]) -> set[Ref]:
-    """Endpoint configs of endpoints that still exist in the specs are kept, so a rollback (a revert) finds its
-    config and model again without retraining; they go when the endpoint's spec goes."""
-    live = [ref.key for ref in endpoints if ref.kind is Kind.ENDPOINT]
-    return {
-        ref
-        for ref in candidates
-        if ref.kind is Kind.ENDPOINT_CONFIG and any(ref.key.startswith(f"{endpoint}-") for endpoint in live)
-    }
+def _retained_configs(made: Mapping[Ref, float], wanted: Collection[Ref]) -> set[Ref]:
+    """The newest RETAINED_CONFIGS endpoint configs of every endpoint the specs still have: a rollback (a revert)
+    finds its config, and the model it names, without retraining. Older ones are pruned (the diff still never
+    deletes a config a live endpoint uses); all of them go when the endpoint's spec goes."""
+    kept: set[Ref] = set()
+    for endpoint in (ref.key for ref in wanted if ref.kind is Kind.ENDPOINT):
+        configs = [ref for ref in made if ref.kind is Kind.ENDPOINT_CONFIG and ref.key.startswith(f"{endpoint}-")]
+        kept.update(sorted(configs, key=lambda ref: made[ref], reverse=True)[:RETAINED_CONFIGS])
+    return kept
 
 
 def _hold_rolled_back(desired: DesiredState, rolled_back: Mapping[str, str]) -> DesiredState:
@@ -204,7 +209,7 @@ def apply_environment(
             git_sha=git_sha,
             resolve_image=resolve_image,
             poll_seconds=options.poll_seconds,
-            inventory={Ref(Kind(kind), key) for kind, key in store.inventory(env)},
+            inventory={Ref(Kind(kind), key): when for (kind, key), when in store.created(env).items()},
             rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
         )
 
@@ -323,3 +328,45 @@ def _apply_record(env: str, planned: PlanResult, result: ApplyResult, started: f
         )
     revision = Revision(env, planned.plan.git_sha, planned.plan.observed_digest, started, time.time(), who)
     return ApplyRecord(revision, tuple(records))
+
+
+def retrain_model(
+    catalog: Catalog,
+    env: str,
+    model: str,
+    cloud: Cloud,
+    store: StateStore,
+    *,
+    git_sha: str,
+    resolve_image: ImageResolver,
+    poll_seconds: int = 60,
+) -> str:
+    """Start a new run of `model`'s current training config in `env` (after a failure, or on demand); returns its
+    execution name, `<config id>-a<attempt>`, so two retrains never collide and each is visible in history."""
+    promotion = catalog.environments[env].spec.promotion
+    if promotion is not None:
+        raise PlanError(f"{env} never trains: it serves versions promoted from {promotion.from_env}")
+    with store.lock(env):
+        planned = plan_environment(
+            catalog, env, cloud.operations, git_sha=git_sha, resolve_image=resolve_image, poll_seconds=poll_seconds
+        )
+        machine = Ref(Kind.STATE_MACHINE, naming.state_machine(env, model))
+        pending = [c for c in planned.plan.changes if c.model == model and c.ref.kind is not Kind.PIPELINE_RUN]
+        if machine not in planned.observed or any(c.ref == machine for c in pending):
+            raise PlanError(f"{model}'s pipeline in {env} is not up to date with the specs: apply first")
+        config_id = planned.desired.config_ids[model]
+        runs = [str(run["name"]) for run in planned.observed[machine].extra.get("executions", ())]
+        if any(run["status"] == "RUNNING" for run in planned.observed[machine].extra.get("executions", ())):
+            raise PlanError(f"a run of {model} is in progress in {env}; retrain after it ends")
+        attempt = 1 + sum(1 for run in runs if run == config_id or run.startswith(f"{config_id}-a"))
+        execution = f"{config_id}-a{attempt}"
+        resource = next(r for r in planned.desired.resources if r.ref == machine)
+        run_resource = Resource(
+            Ref(Kind.PIPELINE_RUN, naming.pipeline_run(env, model, execution)),
+            model,
+            {"configId": config_id, "stateMachine": machine.key},
+            resource.tags,
+            payload={"input": encode_input(execution_input(config_id, git_sha, "retrain", poll_seconds))},
+        )
+        cloud.operations[Kind.PIPELINE_RUN].create(run_resource)
+    return execution

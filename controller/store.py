@@ -227,9 +227,17 @@ class StateStore:
     # Inventory
 
     def remember(self, env: str, refs: Iterable[tuple[str, str, str]]) -> None:
-        """Record (kind, key, model) resources as created by the controller in env."""
+        """Record (kind, key, model) resources as created by the controller in env, now."""
+        created = self.clock()
         self.table.put_many(
-            {"pk": f"inventory#{env}", "sk": f"{kind}#{key}", "kind": kind, "key": key, "model": model}
+            {
+                "pk": f"inventory#{env}",
+                "sk": f"{kind}#{key}",
+                "kind": kind,
+                "key": key,
+                "model": model,
+                "created": created,
+            }
             for kind, key, model in refs
         )
 
@@ -239,7 +247,14 @@ class StateStore:
 
     def inventory(self, env: str) -> set[tuple[str, str]]:
         """Every (kind, key) the controller created in env and has not forgotten."""
-        return {(str(item["kind"]), str(item["key"])) for item in self.table.query(f"inventory#{env}")}
+        return set(self.created(env))
+
+    def created(self, env: str) -> dict[tuple[str, str], float]:
+        """The inventory with when each resource was created (epoch seconds; 0 for records older than that)."""
+        return {
+            (str(item["kind"]), str(item["key"])): float(item.get("created", 0))
+            for item in self.table.query(f"inventory#{env}")
+        }
 
     # Guardrail rollbacks
 

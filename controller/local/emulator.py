@@ -33,7 +33,15 @@ from moto.server import ThreadedMotoServer
 
 from controller.local.control import CONTROL_PATH
 
-PATCH_MODULES = ("control", "sagemaker_ext", "stepfunctions_ext", "lambda_ext", "codebuild_ext", "dynamodb_ext", "ssm_ext")
+PATCH_MODULES = (
+    "control",
+    "sagemaker_ext",
+    "stepfunctions_ext",
+    "lambda_ext",
+    "codebuild_ext",
+    "dynamodb_ext",
+    "ssm_ext",
+)
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 DEFAULT_HOST = "127.0.0.1"
