@@ -8,25 +8,23 @@ same function serves the CLI, the reconciler Lambda and tests.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from controller import naming
-from controller.apply import ApplyResult, Executor, Outcome
+from controller import naming, outcomes
+from controller.apply import ApplyResult, Executor
 from controller.aws.registry import ResourceOperations
-from controller.aws.sagemaker_endpoints import rollback_of
 from controller.capacity import PriceTable
 from controller.cloud import Cloud
 from controller.desired import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
 from controller.errors import PlanError
 from controller.observe import observe
 from controller.pipeline import encode_input, execution_input
-from controller.plan import Action, Change, Plan, build_plan
-from controller.resources import SPEC_DIGEST_TAG, Kind, Observed, Ref, Resource
+from controller.plan import Change, Plan, build_plan
+from controller.resources import Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
-from controller.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
+from controller.store import StateStore
 
 RETAINED_CONFIGS = 5  # endpoint configs kept per endpoint (SPEC.md: the last 5 versions roll back without retraining)
 
@@ -214,14 +212,14 @@ def apply_environment(
         )
 
     planned = plan_now()
-    if not planned.plan.has_changes and options.saved_plan is None and not _new_rollbacks(planned, store, env):
+    if not planned.plan.has_changes and options.saved_plan is None and not outcomes.new_rollbacks(planned, store, env):
         return ApplyRun(planned, None)
     # 3. One reconcile per environment at a time: take the lock, then plan again under it.
     with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
         planned = plan_now()
         # 4. Record guardrail rollbacks seen since the last run (and tell the owners); the endpoint is then held.
-        if _new_rollbacks(planned, store, env):
-            _note_rollbacks(env, planned, store, cloud)
+        if outcomes.new_rollbacks(planned, store, env):
+            outcomes.note_rollbacks(env, planned, store, cloud)
             planned = plan_now()
         # 5. A saved plan must still describe AWS: applying it after AWS moved on is refused.
         if options.saved_plan is not None:
@@ -238,96 +236,15 @@ def apply_environment(
         executor = Executor(
             cloud.operations,
             before_write=lambda change: lock.check(),
-            after_write=lambda change: _bookkeep(env, change, store, options.after_write),
+            after_write=lambda change: outcomes.bookkeep(env, change, store, options.after_write),
         )
         desired = {r.ref: r for r in planned.desired.resources}
         result = executor.apply(planned.plan, desired, planned.observed, allow_delete=options.allow_delete)
-        # 8. Record what was applied (history) for `modelctl history` and rollbacks.
-        store.record_apply(_apply_record(env, planned, result, started, store.who))
+        # 8. Tell owners what only the reconciler sees: drift it undid, changes that failed.
+        outcomes.notify_outcomes(env, planned, result, store, cloud)
+        # 9. Record what was applied (history) for `modelctl history` and rollbacks.
+        store.record_apply(outcomes.apply_record(env, planned, result, started, store.who))
     return ApplyRun(planned, result)
-
-
-def _bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Change], None] | None) -> None:
-    if change.action is Action.CREATE:
-        store.remember(env, [(change.ref.kind.value, change.ref.key, change.model)])
-    elif change.action is Action.DELETE:
-        store.forget(env, [(change.ref.kind.value, change.ref.key)])
-    if hook is not None:
-        hook(change)
-
-
-def _rollbacks(planned: PlanResult) -> list[tuple[Resource, str]]:
-    """Endpoints SageMaker rolled back from the config the specs still want: (desired endpoint, reason)."""
-    found = []
-    for resource in planned.desired.resources:
-        seen = planned.observed.get(resource.ref) if resource.ref.kind is Kind.ENDPOINT else None
-        reason = rollback_of(seen) if seen is not None else None
-        wanted = resource.properties.get("endpointConfigName")
-        if seen is not None and reason is not None and seen.properties.get("endpointConfigName") != wanted:
-            found.append((resource, reason))
-    return found
-
-
-def _new_rollbacks(planned: PlanResult, store: StateStore, env: str) -> bool:
-    marks = store.rolled_back(env)
-    return any(
-        marks.get(r.ref.key) is None or marks[r.ref.key].config_name != r.properties.get("endpointConfigName")
-        for r, _ in _rollbacks(planned)
-    )
-
-
-def _note_rollbacks(env: str, planned: PlanResult, store: StateStore, cloud: Cloud) -> None:
-    for resource, reason in _rollbacks(planned):
-        wanted = str(resource.properties.get("endpointConfigName"))
-        store.mark_rolled_back(env, resource.ref.key, wanted, reason)
-        notify = planned.desired.notify.get(resource.model)
-        if notify is not None and notify.topic is not None and notify.wants("rollback"):
-            cloud.notify(
-                notify.topic,
-                f"modelctl: {resource.ref.key} rolled back",
-                {
-                    "event": "rollback",
-                    "model": resource.model,
-                    "env": env,
-                    "endpoint": resource.ref.key,
-                    "rolledBackConfig": wanted,
-                    "reason": reason,
-                    "gitSha": planned.plan.git_sha,
-                    "summary": f"{resource.model} in {env}: the rollout to {wanted} was rolled back ({reason}); "
-                    "it is not retried until the spec changes",
-                },
-            )
-
-
-def _apply_record(env: str, planned: PlanResult, result: ApplyResult, started: float, who: str) -> ApplyRecord:
-    by_model: dict[str, list[Outcome]] = {}
-    for outcome in result.outcomes:
-        by_model.setdefault(outcome.change.model, []).append(outcome)
-    records = []
-    for model, outcomes in sorted(by_model.items()):
-        endpoint = next(
-            (r for r in planned.desired.resources if r.model == model and r.ref.kind is Kind.ENDPOINT), None
-        )
-        serving = tuple(
-            Serving(str(v["name"]), str(v["model"]), float(v["weight"]))
-            for v in (endpoint.properties.get("variants", ()) if endpoint else ())
-        )
-        tags = next((r.tags for r in planned.desired.resources if r.model == model), {})
-        counts = Counter(o.status.value for o in outcomes)
-        records.append(
-            ModelRecord(
-                model,
-                tags.get(SPEC_DIGEST_TAG, ""),
-                planned.desired.config_ids.get(model, ""),
-                serving,
-                tuple(sorted(counts.items())),
-                tuple(
-                    f"{o.change.action.value} {o.change.ref} [{o.status.value}] {o.message}".rstrip() for o in outcomes
-                ),
-            )
-        )
-    revision = Revision(env, planned.plan.git_sha, planned.plan.observed_digest, started, time.time(), who)
-    return ApplyRecord(revision, tuple(records))
 
 
 def retrain_model(

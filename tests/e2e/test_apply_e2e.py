@@ -248,3 +248,22 @@ def test_prod_serves_only_an_approved_stage_version_and_never_trains(local: str,
     assert _serving(local, "scorer-prod") == {"primary": version}  # promoted, not retrained
     assert sagemaker.list_training_jobs()["TrainingJobSummaries"][0]["TrainingJobName"] == version
     assert len(sagemaker.list_training_jobs()["TrainingJobSummaries"]) == 1
+
+
+def test_drift_by_hand_is_planned_undone_and_notified(local: str, specs: Path) -> None:
+    _edit(specs, "on: [pipelineFailed, rollback, degraded]", "on: [pipelineFailed, rollback, degraded, drift]")
+    assert _converge(specs) == 0
+    queue = _alerts_queue(local)
+    sagemaker = _client(local, "sagemaker")
+    sagemaker.update_endpoint_weights_and_capacities(  # someone scales the endpoint in the console
+        EndpointName="scorer-dev", DesiredWeightsAndCapacities=[{"VariantName": "primary", "DesiredInstanceCount": 3}]
+    )
+    while sagemaker.describe_endpoint(EndpointName="scorer-dev")["EndpointStatus"] != "InService":
+        time.sleep(0.2)
+    run, _ = _apply(specs)
+    assert run.result is not None
+    assert [(o.change.ref.key, o.change.classification.value) for o in run.result.outcomes] == [
+        ("scorer-dev", "weights_only")
+    ]
+    drift = [a for a in _alerts(local, queue) if a.get("event") == "drift"]
+    assert drift and drift[0]["resources"] == ["sagemaker.endpoint/scorer-dev"]
