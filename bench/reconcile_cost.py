@@ -3,10 +3,13 @@
 Layout. N training-only models generated from specs/demand-forecast.yaml (pinned training image, nightly schedule,
 no deployment), each with its own name, all living in the `stage` environment of specs/environments.yaml. In
 `stage` each model owns five resources: two SSM parameters (hyperparameters, training config), a model package
-group, a pipeline state machine and a schedule in the shared group `modelctl-stage`. The in-process Emulator is
-seeded with plain boto3 calls made from `controller.desired.desired_state` (with a registry holding one Approved
-version of every model's current config, so no pipeline run is wanted), so the environment is converged: the
-plan must have no changes and the controller must make no write.
+group, a pipeline state machine and a schedule in the shared group `modelctl-stage`. The emulator runs in its own
+process (`modelctl local serve --port <free> --account 111122223333`, so it and the clients do not share a GIL),
+started and waited for before, and always terminated after, the run. It is seeded concurrently (--seed-workers)
+with plain boto3 calls made from `controller.desired.desired_state` (with a registry holding one Approved version
+of every model's current config, so no pipeline run is wanted), so the environment is converged: the plan must
+have no changes and the controller must make no write. Seeding costs the emulator about 0.3 s a model, most of it
+moto parsing each state machine definition (CreateStateMachine validates the ASL with an ANTLR parser).
 
 "Minimum" is what a hand-written reader needs to learn the same facts the adapters return, given the AWS API
 limits (P = 2N parameters, N groups, N machines, N schedules in one schedule group):
@@ -26,15 +29,19 @@ AwsClients. Both sides start from a fresh Session and fresh clients inside the t
 time also includes computing the desired state and the plan (reported separately as "desired s").
 
 Budgets (DESIGN.md "Performance budgets"; issue): controller calls <= 1.1x the minimum; controller wall time
-<= 1.25x bare boto3; zero writes. Wall times are the best of `--repeats` runs, the two sides alternating.
+<= 1.25x bare boto3; zero writes. Wall times are the best of `--repeats` runs (`--large-repeats` from N =
+`--large`: by default 3 below N=1000, 1 at N=1000), the two sides alternating.
 
-Run: `.venv/bin/python bench/reconcile_cost.py [--sizes 10,100,1000] [--repeats 3] [--workers 8]`. Everything
-talks to 127.0.0.1 only; seeding is incremental (the models of size 100 include those of size 10).
+Run: `.venv/bin/python bench/reconcile_cost.py [--sizes 10,100,1000] [--repeats 3] [--large-repeats 1]
+[--workers 8] [--seed-workers 8] [--max-seconds 900]`. Everything talks to 127.0.0.1 only; seeding is incremental
+(the models of size 100 include those of size 10); --max-seconds is a hard bound on the whole run: a watchdog
+prints what was measured, stops the emulator and exits (status 3).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import math
@@ -132,10 +139,8 @@ def _free_port() -> int:
 
 def _die_with_parent() -> None:
     """Linux: SIGTERM the server when the benchmark dies (even by SIGKILL), so no emulator outlives it."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class ServedEmulator:
@@ -402,6 +407,7 @@ class Row:
     desired_s: float
     writes: int
     bare_calls: int
+    repeats: int
 
 
 def by_service(counts: Mapping[str, int]) -> dict[str, int]:
@@ -451,12 +457,15 @@ def measure(url: str, catalog: Catalog, n: int, repeats: int, workers: int) -> R
         desired_s=desired_s / 2,  # desired() computes the desired state twice (to find config ids first)
         writes=writes,
         bare_calls=sum(bare_counts.values()),
+        repeats=repeats,
     )
 
 
-def print_table(rows: Sequence[Row], repeats: int, workers: int) -> None:
+def print_table(rows: Sequence[Row], workers: int) -> None:
+    repeats = ", ".join(f"{r.repeats} at N={r.n}" for r in rows)
     print(f"\nreconcile cost benchmark: no-op plan of `{ENV}`, N converged training-only models, emulator on")
-    print(f"127.0.0.1, {workers} workers, wall time best of {repeats} (controller and bare boto3 alternating)")
+    print(f"127.0.0.1 (its own process), {workers} workers, wall time best of {repeats} (controller and bare")
+    print("boto3 alternating)")
     header = (
         f"{'N':>5} | {'ctl calls':>9} | {'calls/model':>11} | {'min calls':>9} | {'ratio':>5} | "
         f"{'ctl s':>7} | {'bare s':>7} | {'ratio':>5} | {'writes':>6} | {'desired s':>9}"
@@ -490,38 +499,66 @@ def print_table(rows: Sequence[Row], repeats: int, workers: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated model counts (default 10,100,1000)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side for N < --large (default 3)")
+    parser.add_argument("--large", type=int, default=1000, help="N from which --large-repeats applies (default 1000)")
+    parser.add_argument("--large-repeats", type=int, default=1, help="timed runs for N >= --large (default 1)")
     parser.add_argument("--workers", type=int, default=8, help="the controller's max_workers, and the bare pool's")
-    parser.add_argument("--max-seconds", type=float, default=900, help="skip sizes not started by then")
+    parser.add_argument("--seed-workers", type=int, default=8, help="concurrent seeding threads (default 8)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=900,
+        help="hard bound: stop the emulator and exit when passed (default 900)",
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT
     started = time.perf_counter()
     rows: list[Row] = []
-    with Emulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        seeder = Seeder(emulator.url, args.workers)
-        seeded = 0
-        for n in sizes:
-            if time.perf_counter() - started > args.max_seconds:
-                print(f"N={n}: skipped, the run passed --max-seconds={args.max_seconds:.0f}", flush=True)
-                continue
-            generate(folder, n)
-            catalog = load_catalog([str(folder)])
-            t = time.perf_counter()
-            seeder.seed(desired(catalog), {model_name(i) for i in range(seeded, n)})
-            print(f"N={n}: seeded models {seeded}..{n - 1} in {time.perf_counter() - t:.1f} s", flush=True)
-            seeded = n
-            t = time.perf_counter()
-            rows.append(measure(emulator.url, catalog, n, args.repeats, args.workers))
-            r = rows[-1]
-            print(
-                f"N={n}: measured in {time.perf_counter() - t:.1f} s: {r.calls} calls (minimum {r.minimum}), "
-                f"controller {r.controller_s:.2f} s, bare boto3 {r.bare_s:.2f} s, {r.writes} writes",
-                flush=True,
-            )
+    print(
+        f"sizes {sizes}; best of {args.repeats} for N < {args.large}, of {args.large_repeats} for N >= {args.large}; "
+        f"hard bound {args.max_seconds:.0f} s",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp, ServedEmulator(Path(tmp)) as emulator:
+
+        def give_up() -> None:
+            """The watchdog: past --max-seconds, report what was measured, stop the emulator, exit."""
+            print(f"\nstopped: the run passed --max-seconds={args.max_seconds:.0f}", file=sys.stderr, flush=True)
+            if rows:
+                print_table(list(rows), args.workers)
+            emulator.stop()
+            sys.stdout.flush()
+            os._exit(3)
+
+        watchdog = threading.Timer(args.max_seconds, give_up)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            folder = Path(tmp) / "specs"
+            folder.mkdir()
+            seeder = Seeder(emulator.url, args.seed_workers)
+            seeded = 0
+            for n in sizes:
+                generate(folder, n)
+                catalog = load_catalog([str(folder)])
+                t = time.perf_counter()
+                seeder.seed(desired(catalog), {model_name(i) for i in range(seeded, n)})
+                print(f"N={n}: seeded models {seeded}..{n - 1} in {time.perf_counter() - t:.1f} s", flush=True)
+                seeded = n
+                repeats = args.large_repeats if n >= args.large else args.repeats
+                t = time.perf_counter()
+                row = measure(emulator.url, catalog, n, repeats, args.workers)
+                rows.append(row)
+                print(
+                    f"N={n}: measured (best of {repeats}) in {time.perf_counter() - t:.1f} s: {row.calls} calls "
+                    f"(minimum {row.minimum}), controller {row.controller_s:.2f} s, bare boto3 {row.bare_s:.2f} s, "
+                    f"{row.writes} writes",
+                    flush=True,
+                )
+        finally:
+            watchdog.cancel()
     if rows:
-        print_table(rows, args.repeats, args.workers)
+        print_table(rows, args.workers)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
 

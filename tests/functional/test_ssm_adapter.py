@@ -49,8 +49,7 @@ def test_observe_batches_by_ten_and_reads_ownership_fifty_at_a_time(
     assert sorted(observed) == names
     assert all(item.managed for item in observed.values())
     assert clients.calls["ssm.GetParameters"] == 3
-    # moto pages DescribeParameters at 10 whatever MaxResults says (AWS honours 50: one call); see the Stubber test
-    assert clients.calls["ssm.DescribeParameters"] == 3
+    assert clients.calls["ssm.DescribeParameters"] == 1  # 25 names in one filter of up to 50 (controller.local.ssm_ext)
     assert clients.calls.writes == 0
 
 
