@@ -139,14 +139,10 @@ def apply(args: argparse.Namespace) -> int:
                 print("Apply cancelled; nothing was changed.")
                 return EXIT_ERROR
             _print_run(run.planned, run.result)
-            if (
-                run.result is not None
-                and not run.result.ok
-                and any(o.status is Status.FAILED for o in run.result.outcomes)
-            ):
+            if run.result is not None and any(o.status is Status.FAILED for o in run.result.outcomes):
                 return EXIT_ERROR
-            if not args.wait:
-                return EXIT_OK
+            if not args.wait:  # exit 0 only when every change applied; skipped ones are for the next run
+                return EXIT_OK if run.result is None or run.result.ok else EXIT_ERROR
             statuses = _statuses(ctx, session, _planned(ctx, session))
             _print_progress(statuses, time.monotonic() - started)
             if all(s.health is Health.READY for s in statuses):
