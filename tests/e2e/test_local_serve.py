@@ -28,8 +28,10 @@ def test_local_serve_prints_its_url_acts_as_the_account_and_stops_on_sigterm() -
     )
     try:
         assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(3)]  # request log lines may come first
-        assert any(f"listening on http://127.0.0.1:{port}" in line for line in lines), lines
+        lines: list[str] = []
+        while len(lines) < 10 and f"listening on http://127.0.0.1:{port}" not in "".join(lines):
+            lines.append(server.stdout.readline())  # request log lines may come first; the URL line always comes
+        assert f"listening on http://127.0.0.1:{port}" in "".join(lines), lines
         sts = boto3.client(
             "sts",
             endpoint_url=f"http://127.0.0.1:{port}",
