@@ -8,11 +8,13 @@ Exit codes: 0 success, 1 error (invalid specs, failed apply), 2 for `plan --deta
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from controller.errors import ModelctlError, SpecError
+from controller.spec.types import DURATION_PATTERN
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -58,6 +60,13 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _duration(text: str) -> str:
+    """argparse type: a duration like 90s, 30m, 2h (the spec language's syntax)."""
+    if not re.fullmatch(DURATION_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 90s, 30m or 2h")
+    return text
+
+
 def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
     """A handler from controller.commands, imported only when that command runs (it pulls in boto3)."""
 
@@ -98,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply = commands.add_parser("apply", parents=[env], help="converge an environment to the specs")
     apply.add_argument("--plan", metavar="PLAN.json", help="apply a saved plan; refused if AWS moved on since")
     apply.add_argument("--wait", action="store_true", help="repeat until converged, failed or timed out")
-    apply.add_argument("--timeout", default="30m", help="with --wait: give up after this long (default 30m)")
+    apply.add_argument(
+        "--timeout", default="30m", type=_duration, help="with --wait: give up after this long (default 30m)"
+    )
     apply.add_argument("--allow-delete", action="store_true", help="allow deletes in a protected environment")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--lock-lease", type=float, default=300, help="seconds a crashed run's lock survives")
