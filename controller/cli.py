@@ -8,6 +8,7 @@ Exit codes: 0 success, 1 error (invalid specs, failed apply), 2 for `plan --deta
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -67,13 +68,11 @@ def _duration(text: str) -> str:
     return text
 
 
-def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
-    """A handler from controller.commands, imported only when that command runs (it pulls in boto3)."""
+def _lazy(name: str, module: str = "commands") -> Callable[[argparse.Namespace], int]:
+    """A handler from controller.<module>, imported only when that command runs (it pulls in boto3)."""
 
     def run(args: argparse.Namespace) -> int:
-        from controller import commands
-
-        handler: Any = getattr(commands, name)
+        handler: Any = getattr(importlib.import_module(f"controller.{module}"), name)
         return int(handler(args))
 
     return run
@@ -129,6 +128,43 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("model")
     retrain.add_argument("--path", default="specs", help="specs folder (default specs)")
     retrain.set_defaults(handler=_lazy("retrain"))
+
+    rollback = commands.add_parser(
+        "rollback", parents=[env_only], help="prepare the git revert that returns a model to a revision"
+    )
+    rollback.add_argument("model")
+    rollback.add_argument(
+        "--to", metavar="REV", help="a git SHA (prefix) from `modelctl history`; default: the one before the newest"
+    )
+    rollback.add_argument("--path", default="specs", help="specs folder (default specs)")
+    rollback.set_defaults(handler=_lazy("rollback", "gitops_commands"))
+
+    promote = commands.add_parser("promote", parents=[aws], help="pin an environment to the version proven upstream")
+    promote.add_argument("model")
+    promote.add_argument("--to", required=True, metavar="ENV", help="the environment to promote to")
+    promote.add_argument("--path", default="specs", help="specs folder (default specs)")
+    promote.set_defaults(handler=_lazy("promote", "gitops_commands"))
+
+    trace = commands.add_parser(
+        "trace", parents=[aws], help="version -> training job -> source ref, data version, git SHA"
+    )
+    trace.add_argument("endpoint")
+    trace.add_argument("--variant", help="only this variant")
+    trace.add_argument("--region", help="default: AWS_REGION")
+    trace.add_argument("--format", choices=("text", "json"), default="text")
+    trace.set_defaults(handler=_lazy("trace", "gitops_commands"))
+
+    bundle = commands.add_parser("bundle", parents=[aws], help="render the specs into a desired-state bundle")
+    bundle.add_argument("path", nargs="?", default="specs", help="specs folder (default specs)")
+    bundle.add_argument("--out", metavar="FILE", help="write the bundle to FILE")
+    bundle.add_argument(
+        "--upload",
+        metavar="ENV",
+        action="append",
+        default=[],
+        help="also upload it to ENV's artifact bucket (bundles/<sha>.json, then bundles/latest.json); repeatable",
+    )
+    bundle.set_defaults(handler=_lazy("bundle", "bundle_command"))
 
     demo = commands.add_parser("demo", help="the whole story on the embedded emulator, in one command")
     demo.set_defaults(handler=_demo)

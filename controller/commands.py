@@ -51,14 +51,21 @@ class Context:
         return LOCAL_POLL_SECONDS if self.local else AWS_POLL_SECONDS
 
 
-def context(args: argparse.Namespace) -> Context | None:
-    """The validated specs and environment, or None after printing why not (nothing touched AWS)."""
+def load_or_report(path: str, consequence: str) -> Catalog | None:
+    """The validated specs under `path`, or None after printing every problem and then `consequence`."""
     try:
-        catalog = load_catalog([args.path])
+        return load_catalog([path])
     except SpecError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic)
-        print(f"invalid: {len(exc.diagnostics)} problem(s); nothing was read from or written to AWS")
+        print(f"invalid: {len(exc.diagnostics)} problem(s); {consequence}")
+        return None
+
+
+def context(args: argparse.Namespace) -> Context | None:
+    """The validated specs and environment, or None after printing why not (nothing touched AWS)."""
+    catalog = load_or_report(args.path, "nothing was read from or written to AWS")
+    if catalog is None:
         return None
     if args.env not in catalog.environments:
         print(f"error: environment {args.env!r} is not defined (defined: {', '.join(sorted(catalog.environments))})")

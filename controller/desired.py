@@ -9,7 +9,8 @@ cannot happen yet (a variant waiting for its first training, a promotion waiting
 Per model: the hyperparameters and training-config parameters; in a training environment the model package group,
 the pipeline state machine, the retraining schedule, and a pipeline run when no version of the current config
 exists; in a promoted environment a promoted version when an (Approved, where required) version exists upstream;
-and for realtime deployments the content-named endpoint config, the endpoint, autoscaling and alarms.
+and for realtime deployments the content-named endpoint config, the endpoint, autoscaling and alarms. Per
+environment: the inference API's allow-list (controller.api_access).
 Called by controller.reconcile (plan/apply) and by tests.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller import naming
+from controller.api_access import allow_list
 from controller.pipeline import ALL_EVENTS as PIPELINE_EVENTS
 from controller.pipeline import (
     BatchTransform,
@@ -139,6 +141,9 @@ def desired_state(
         notify[entry.name] = Notify(
             settings.topic_arn or environment.spec.notification_topic_arn, frozenset(settings.on)
         )
+    api = allow_list(catalog, env, git_sha)  # the inference API's allow-list, owned by no single model
+    if api is not None:
+        resources.append(api)
     return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held), notify)
 
 

@@ -1,4 +1,4 @@
-"""The git commit the specs come from, for lineage tags and plan records.
+"""The git commit the specs come from (and its author), for lineage tags, plan records and bundles.
 
 `MODELCTL_GIT_SHA` wins (CI systems export the commit; the Lambda reads it from the bundle); otherwise
 `git rev-parse HEAD` in the specs folder, with `-dirty` appended when the specs have uncommitted changes, so a plan
@@ -17,12 +17,24 @@ def git_sha(folder: str) -> str:
     given = os.environ.get("MODELCTL_GIT_SHA")
     if given:
         return given
-    where = Path(folder) if Path(folder).is_dir() else Path(folder).parent
+    where = _folder(folder)
     head = _git(where, "rev-parse", "HEAD")
     if head is None:
         return "unknown"
     dirty = _git(where, "status", "--porcelain", "--", ".")
     return f"{head}-dirty" if dirty else head
+
+
+def git_author(folder: str) -> str:
+    """`Name <email>` of the author of the commit `folder` is at (`MODELCTL_GIT_AUTHOR` wins); "unknown" if none."""
+    given = os.environ.get("MODELCTL_GIT_AUTHOR")
+    if given:
+        return given
+    return _git(_folder(folder), "log", "-1", "--format=%an <%ae>") or "unknown"
+
+
+def _folder(folder: str) -> Path:
+    return Path(folder) if Path(folder).is_dir() else Path(folder).parent
 
 
 def _git(where: Path, *args: str) -> str | None:

@@ -20,12 +20,17 @@ from controller.spec.models import FrameworkImage
 
 def resolve_framework_image(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
     """The URI of `framework` for `role` ("training" or "inference") on `instance_type` in `region`."""
-    key = "|".join((framework.name, framework.version, region, role, instance_type))
+    key = image_key(framework, region, role, instance_type)
     cache = _load_cache()
     if key not in cache:
         cache[key] = _retrieve(framework.name, framework.version, region, role, instance_type)
         _save_cache(cache)
     return cache[key]
+
+
+def image_key(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
+    """What a resolved URI is filed under, in the cache and in a bundle's image table."""
+    return "|".join((framework.name, framework.version, region, role, instance_type))
 
 
 def _retrieve(name: str, version: str, region: str, role: str, instance_type: str) -> str:

@@ -27,6 +27,11 @@ def training_config_parameter(env: str, model: str) -> str:
     return f"/modelctl/{env}/{model}/training-config"
 
 
+def api_allow_list(env: str) -> str:
+    """The SSM parameter naming the models the inference API may reach in `env` (controller.api_access)."""
+    return f"/modelctl/{env}/api/allowed"
+
+
 def model_package_group(env: str, model: str) -> str:
     return _fit(f"{model}-{env}")
 

@@ -57,15 +57,18 @@ def plan_environment(
     poll_seconds: int = 60,
     inventory: Mapping[Ref, float] | None = None,
     rolled_back: Mapping[str, str] | None = None,
+    models: Collection[str] | None = None,
 ) -> PlanResult:
     """What it takes to converge `env` to the specs. Reads AWS, writes nothing.
 
     inventory: what earlier applies made here and when (the state store's), so resources whose spec is gone are
     deleted, and endpoint configs beyond the newest RETAINED_CONFIGS of an endpoint too;
     rolled_back: endpoint -> the endpoint config a guardrail rolled back, which is not retried (held) while the
-    specs still ask for exactly that config."""
+    specs still ask for exactly that config;
+    models: observe and plan only these models (plus the environment's own resources), skip the others and prune
+    nothing (the reconciler Lambda on a bundle that changed only these); None: every model (CLI, drift sweep)."""
     # 1. Read the model registry: `model: current` and "is a run needed" depend on the versions that exist.
-    group_refs = _registry_refs(catalog, env)
+    group_refs = _registry_refs(catalog, env, models)
     registry_state = observe(operations, group_refs)
     registry = _registry(registry_state)
     # 2. Compute the desired state for this environment.
@@ -74,9 +77,11 @@ def plan_environment(
     )
     # 3. Hold endpoints whose wanted config a guardrail already rolled back: the same config is not retried.
     desired = _hold_rolled_back(desired, rolled_back or {})
+    if models is not None:
+        desired = _only(desired, catalog, models)
     # 4. Observe every desired resource, and what the inventory says we made that is no longer desired.
     wanted = {r.ref for r in desired.resources}
-    made = inventory or {}
+    made = (inventory or {}) if models is None else {}
     prunable = {ref for ref in made if ref not in wanted and ref not in desired.held and ref.kind in _PRUNABLE}
     prunable -= _retained_configs(made, wanted | desired.held)
     to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
@@ -114,6 +119,17 @@ def _retained_configs(made: Mapping[Ref, float], wanted: Collection[Ref]) -> set
     return kept
 
 
+def _only(desired: DesiredState, catalog: Catalog, models: Collection[str]) -> DesiredState:
+    """`desired` without the resources and notes of the models not in `models` (environment-wide ones stay).
+    `held` stays whole: it only keeps resources from being pruned, and nothing is pruned here."""
+    skipped = set(catalog.models) - set(models)
+    return replace(
+        desired,
+        resources=tuple(r for r in desired.resources if r.model not in skipped),
+        notes={model: notes for model, notes in desired.notes.items() if model not in skipped},
+    )
+
+
 def _hold_rolled_back(desired: DesiredState, rolled_back: Mapping[str, str]) -> DesiredState:
     held = {
         r.ref
@@ -129,13 +145,15 @@ def _hold_rolled_back(desired: DesiredState, rolled_back: Mapping[str, str]) -> 
     )
 
 
-def _registry_refs(catalog: Catalog, env: str) -> list[Ref]:
-    """The model package groups of this environment and of its promotion source, for every model here."""
+def _registry_refs(catalog: Catalog, env: str, models: Collection[str] | None) -> list[Ref]:
+    """The model package groups of this environment and of its promotion source, for every model here (or for
+    `models` only)."""
     promotion = catalog.environments[env].spec.promotion
     envs = [env] + ([promotion.from_env] if promotion else [])
     return [
         Ref(Kind.MODEL_PACKAGE_GROUP, naming.model_package_group(e, entry.name))
         for entry in catalog.models_in(env)
+        if models is None or entry.name in models
         for e in envs
     ]
 
@@ -155,7 +173,8 @@ class ApplyOptions:
     lease and how long to wait for another run's lock; poll_seconds: the pipelines' poll interval (execution input);
     saved_plan: a plan from `plan --out` that must still describe AWS, else apply refuses; confirm: asked with the
     plan before any write, False stops (the CLI's prompt; `--yes` and the Lambda pass one that says yes);
-    after_write: called after every successful write (tests use it to crash an apply midway)
+    after_write: called after every successful write (tests use it to crash an apply midway); models: plan only
+    these models, prune nothing (see plan_environment); None: every model
     """
 
     allow_delete: bool = False
@@ -165,6 +184,7 @@ class ApplyOptions:
     saved_plan: Plan | None = None
     confirm: Callable[[Plan], bool] = lambda plan: True
     after_write: Callable[[Change], None] | None = None
+    models: Collection[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +229,7 @@ def apply_environment(
             poll_seconds=options.poll_seconds,
             inventory={Ref(Kind(kind), key): when for (kind, key), when in store.created(env).items()},
             rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
+            models=options.models,
         )
 
     planned = plan_now()

@@ -291,6 +291,11 @@ class StateStore:
         """Whether the bundle built from commit `sha` was fully applied to env."""
         return self.table.get(f"bundle#{env}", sha) is not None
 
+    def last_applied_bundle(self, env: str) -> str | None:
+        """The commit of the bundle applied to env most recently, if any."""
+        items = self.table.query(f"bundle#{env}")
+        return str(max(items, key=lambda item: float(item["applied"]))["sk"]) if items else None
+
 
 def _revision(env: str, item: Item) -> Revision:
     return Revision(

@@ -20,6 +20,7 @@ from botocore.config import Config
 # Services the adapters talk to, by boto3 name.
 SERVICES = (
     "sagemaker",
+    "sagemaker-runtime",
     "ssm",
     "stepfunctions",
     "scheduler",
@@ -29,6 +30,7 @@ SERVICES = (
     "dynamodb",
     "codebuild",
     "sns",
+    "s3",
 )
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchDescribe", "Search", "Query", "Scan")
 CONNECTIONS_PER_WORKER = 4  # a client may serve several kinds at once, each with its own describe pool
@@ -129,6 +131,11 @@ class AwsClients:
         return self.client("sagemaker")
 
     @property
+    def runtime(self) -> Any:
+        """sagemaker-runtime: InvokeEndpoint (the inference Lambda)."""
+        return self.client("sagemaker-runtime")
+
+    @property
     def ssm(self) -> Any:
         return self.client("ssm")
 
@@ -163,6 +170,10 @@ class AwsClients:
     @property
     def dynamodb(self) -> Any:
         return self.client("dynamodb")
+
+    @property
+    def s3(self) -> Any:
+        return self.client("s3")
 
 
 class Adapter:

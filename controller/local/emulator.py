@@ -41,6 +41,7 @@ PATCH_MODULES = (
     "codebuild_ext",
     "dynamodb_ext",
     "ssm_ext",
+    "sagemaker_runtime_ext",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}

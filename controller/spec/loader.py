@@ -5,7 +5,8 @@ environment's overlay merged onto `spec` and validated again -> semantic checks.
 Diagnostic; nothing stops at the first one. `load_catalog` raises SpecError with all of them, or returns a Catalog
 with every environment and every model's per-environment ModelConfig.
 
-Called by the CLI (`validate`, `plan`, `bundle`, ...) and by tests. Imports neither boto3 nor the sagemaker SDK.
+Called by the CLI (`validate`, `plan`, `bundle`, ...), by tests, and (`load_parsed`) by controller.bundle.
+Imports neither boto3 nor the sagemaker SDK.
 """
 
 from __future__ import annotations
@@ -56,24 +57,36 @@ def load_catalog(paths: Sequence[str]) -> Catalog:
 def load_files(files: Sequence[str]) -> Catalog:
     """Validate exactly these files (see `load_catalog`)."""
     problems: list[Diagnostic] = []
-    environments: dict[str, tuple[Environment, Document]] = {}
-    models: list[ModelEntry] = []
+    documents: list[Document] = []
     for file in files:
         try:
             raw = FsPath(file).read_bytes()
         except OSError as exc:
             problems.append(Diagnostic(file, 1, "", f"cannot read: {exc.strerror or exc}"))
             continue
-        documents, found = load_documents(raw, file)
+        parsed, found = load_documents(raw, file)
+        documents.extend(parsed)
         problems.extend(found)
-        for document in documents:
-            parsed = _parse_document(document, problems)
-            if isinstance(parsed, Environment):
-                environments.setdefault(parsed.metadata.name, (parsed, document))
-                _note_duplicate(environments[parsed.metadata.name][1], document, "Environment", problems)
-            elif isinstance(parsed, ModelSpec):
-                models.append(_resolve_model(parsed, document, problems))
-    catalog = Catalog.build(environments, models, problems)
+    return load_parsed(documents, problems)
+
+
+def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = ()) -> Catalog:
+    """Validate already-parsed documents (the reconciler Lambda's bundle carries them as plain data, without YAML)
+    exactly as `load_files` validates files; `problems`: those found while parsing, reported with the rest."""
+    found = list(problems)
+    environments: dict[str, tuple[Environment, Document]] = {}
+    models: list[ModelEntry] = []
+    for document in documents:
+        parsed = _parse_document(document, found)
+        if isinstance(parsed, Environment):
+            environments.setdefault(parsed.metadata.name, (parsed, document))
+            _note_duplicate(environments[parsed.metadata.name][1], document, "Environment", found)
+        elif isinstance(parsed, ModelSpec):
+            models.append(_resolve_model(parsed, document, found))
+    return _checked(Catalog.build(environments, models, found), found)
+
+
+def _checked(catalog: Catalog, problems: list[Diagnostic]) -> Catalog:
     check_catalog(catalog, problems)
     if problems:
         raise SpecError(problems)

@@ -216,25 +216,35 @@ def test_an_interrupted_apply_is_finished_by_the_next_without_duplicate_training
     assert list(_serving(local)) == ["primary"]
 
 
-def test_two_concurrent_applies_never_interleave(local: str, specs: Path) -> None:
+def test_a_second_apply_during_the_first_is_refused_or_waits_and_never_interleaves(local: str, specs: Path) -> None:
     assert main(["plan", "--env", "dev", "--local", str(specs)]) == 0  # creates the emulator's prerequisites
-    spans: dict[str, list[float]] = {"a": [], "b": []}
+    spans: dict[str, list[float]] = {"first": [], "waiter": []}
     refused: list[str] = []
+    waiter: list[threading.Thread] = []
 
-    def run(name: str) -> None:
+    def refused_run() -> None:
         try:
-            _apply(specs, wait_seconds=0, after_write=lambda change: spans[name].append(time.monotonic()))
+            _apply(specs, wait_seconds=0)
         except LockHeldError as exc:
-            refused.append(f"{name}: {exc}")
+            refused.append(str(exc))
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in spans]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    writers = [name for name, times in spans.items() if times]
-    assert len(writers) == 1 and len(refused) == 1  # one applied, the other was told who holds the lock
-    assert "is locked by" in refused[0]
+    def waiting_run() -> None:
+        _apply(specs, wait_seconds=60, after_write=lambda change: spans["waiter"].append(time.monotonic()))
+
+    def first_hook(change: Change) -> None:
+        spans["first"].append(time.monotonic())
+        if len(spans["first"]) == 1:  # the first apply holds the lock now: start two more
+            contender = threading.Thread(target=refused_run)
+            contender.start()
+            contender.join(timeout=60)
+            waiter.append(threading.Thread(target=waiting_run))
+            waiter[0].start()
+
+    _apply(specs, after_write=first_hook)
+    waiter[0].join(timeout=120)
+    assert len(refused) == 1 and "is locked by" in refused[0]  # told who holds it
+    if spans["waiter"]:  # the waiter applied what was left only after the first released the lock
+        assert min(spans["waiter"]) > max(spans["first"])
 
 
 def test_prod_serves_only_an_approved_stage_version_and_never_trains(local: str, specs: Path) -> None:

@@ -17,7 +17,7 @@ def test_clients_are_made_once_with_the_shared_config() -> None:
     assert config.max_pool_connections == 64
     assert clients.sagemaker.meta.region_name == "us-east-1"
     with pytest.raises(ValueError, match="no adapter"):
-        clients.client("s3")
+        clients.client("ec2")
 
 
 def test_endpoint_comes_from_the_environment_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
