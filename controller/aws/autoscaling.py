@@ -49,6 +49,14 @@ class _Batched(Adapter):
     def _properties(self, item: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def create(self, resource: Resource) -> None:
+        raise NotImplementedError
+
+    def update(self, resource: Resource, observed: Observed) -> None:
+        """Both kinds are written by upserts (RegisterScalableTarget, PutScalingPolicy): update is create."""
+        require_managed(observed, "update")
+        self.create(resource)
+
 
 class ScalingTargets(_Batched):
     """Scalable targets keyed by resource id "endpoint/<endpoint>/variant/<variant>".
@@ -75,10 +83,6 @@ class ScalingTargets(_Batched):
             MinCapacity=int(resource.properties["min"]),
             MaxCapacity=int(resource.properties["max"]),
         )
-
-    def update(self, resource: Resource, observed: Observed) -> None:
-        require_managed(observed, "update")
-        self.create(resource)
 
     @translate_errors()
     def delete(self, observed: Observed) -> None:
@@ -122,10 +126,6 @@ class ScalingPolicies(_Batched):
                 "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
             },
         )
-
-    def update(self, resource: Resource, observed: Observed) -> None:
-        require_managed(observed, "update")
-        self.create(resource)
 
     @translate_errors()
     def delete(self, observed: Observed) -> None:
