@@ -17,23 +17,14 @@ Called by controller.reconcile (plan/apply) and by tests.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from controller import naming
 from controller.api_access import allow_list
-from controller.pipeline import ALL_EVENTS as PIPELINE_EVENTS
+from controller.desired_pipeline import ImageResolver, TrainingSide
 from controller.pipeline import (
-    BatchTransform,
-    BuiltImage,
-    Channel,
-    MetricDefinition,
-    PinnedImage,
-    PipelineParams,
-    QualityGate,
-    Spot,
-    Training,
     Trigger,
     build_definition,
     encode_input,
@@ -54,14 +45,13 @@ from controller.spec.catalog import Catalog, ModelEntry
 from controller.spec.identity import (
     digest,
     hyperparameter_string,
-    normalise_repo,
     training_config_id,
     training_identity,
 )
-from controller.spec.models import Environment, FrameworkImage, Image, ModelConfig, Realtime
+from controller.spec.models import Environment, ModelConfig, Realtime
 from controller.spec.types import duration_seconds
 
-ImageResolver = Callable[[FrameworkImage, str, str, str], str]  # (framework, region, role, instance type) -> URI
+__all__ = ["DesiredState", "ImageResolver", "ModelVersion", "Notify", "Registry", "desired_state"]
 
 
 @dataclass(frozen=True)
@@ -172,7 +162,8 @@ class _ModelBuilder:
         self.promotions: dict[str, Resource] = {}  # version -> its PROMOTED_VERSION resource
         self.approval_downstream = approval_downstream  # an environment promoting from here requires approval
         self.held: list[Ref] = []
-        self.training_image = self._image_identity(self.config.images.training, "training")
+        self.training = TrainingSide(self.name, env, self.config, self.environment, resolve_image)
+        self.training_image = self.training.image_identity(self.config.images.training, "training")
         self.config_id = training_config_id(self.name, self.config, self.training_image)
         metadata = entry.spec.metadata.model_dump(mode="json", by_alias=True)
         spec_digest = digest({"metadata": metadata, "spec": self.config.model_dump(mode="json", by_alias=True)}, 16)
@@ -224,8 +215,21 @@ class _ModelBuilder:
 
     def _training(self) -> list[Resource]:
         machine_name = naming.state_machine(self.env, self.name)
-        definition = build_definition(self._pipeline_params(machine_name))
-        builds = self._image_builds()
+        definition = build_definition(
+            self.training.pipeline_params(
+                machine_name=machine_name,
+                config_id=self.config_id,
+                group=self._group(self.env),
+                approval_required=self.approval_downstream,
+                # no git SHA (each run tags its own, from its input) nor spec digest: a commit that leaves training
+                # alone leaves the pipeline alone
+                tags={k: v for k, v in self.tags.items() if k not in (GIT_SHA_TAG, SPEC_DIGEST_TAG)},
+            )
+        )
+        builds = [
+            self._resource(Kind.IMAGE_BUILD, project, properties)
+            for project, properties in self.training.image_builds().items()
+        ]
         machine = self._resource(
             Kind.STATE_MACHINE,
             machine_name,
@@ -274,32 +278,6 @@ class _ModelBuilder:
                 )
             )
         return resources
-
-    def _image_builds(self) -> list[Resource]:
-        """A CodeBuild project for each image the pipeline builds from the model's source."""
-        images = self.config.images
-        return [
-            self._resource(
-                Kind.IMAGE_BUILD,
-                naming.image_build_project(self.env, self.name, role),
-                {
-                    "source": {
-                        "type": _source_type(self.config.source.repo),
-                        "location": self.config.source.repo,
-                        "buildspec": image.build.buildspec,
-                    },
-                    "environment": {
-                        "image": BUILD_IMAGE,
-                        "computeType": BUILD_COMPUTE,
-                        "privilegedMode": True,  # the build runs `docker build`
-                        "variables": {"BUILD_CONTEXT": image.build.context, "MODEL_NAME": self.name},
-                    },
-                    "serviceRole": self.environment.execution_role_arn,
-                },
-            )
-            for role, image in (("training", images.training), ("inference", images.inference))
-            if image.build is not None
-        ]
 
     def _promotion(self) -> None:
         """In a promoted environment, the current config's newest (Approved, where required) upstream version is
@@ -479,79 +457,6 @@ class _ModelBuilder:
             config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": n} for n in names]}
         return config
 
-    def _pipeline_params(self, machine_name: str) -> PipelineParams:
-        training = self.config.training
-        output = training.output_path or f"s3://{self.environment.artifact_bucket}/models/{self.name}/"
-        batch = self.config.deployment.batch
-        notifications = self.config.notifications
-        topic = notifications.topic_arn or self.environment.notification_topic_arn
-        return PipelineParams(
-            model=self.name,
-            env=self.env,
-            config_id=self.config_id,
-            state_machine_name=machine_name,
-            role_arn=self.environment.execution_role_arn,
-            topic_arn=topic,
-            source_ref=self.config.source.ref,
-            training=Training(
-                image=self._pipeline_image(self.config.images.training, "training"),
-                instance_type=training.instance_type,
-                instance_count=training.instance_count,
-                volume_gb=training.volume_size_gb,
-                max_runtime_seconds=duration_seconds(training.max_runtime),
-                channels=tuple(Channel(n, c.uri, c.content_type) for n, c in sorted(training.inputs.items())),
-                output_s3_path=output,
-                hyperparameters_parameter=naming.hyperparameter_parameter(self.env, self.name),
-                metrics=tuple(MetricDefinition(m.name, m.regex) for m in training.metrics),
-                quality_gate=QualityGate(g.metric, g.at_least, g.at_most) if (g := training.quality_gate) else None,
-                spot=Spot(
-                    training.spot.enabled, duration_seconds(training.spot.max_wait) if training.spot.max_wait else None
-                ),
-            ),
-            model_package_group=self._group(self.env),
-            # a version waits for a person's approval when an environment promotes from here and requires it
-            approval_status="PendingManualApproval" if self.approval_downstream else "Approved",
-            inference_image=self._pipeline_image(self.config.images.inference, "inference"),
-            data_version=training.data_version,
-            batch=BatchTransform(batch.input, batch.output, batch.instance_type, batch.instance_count)
-            if batch
-            else None,
-            # what the pipeline tags its training jobs, packages and models with: no git SHA (the run sets its own from
-            # the execution input) nor spec digest, so a commit that leaves training alone leaves the pipeline alone
-            tags={k: v for k, v in self.tags.items() if k not in (GIT_SHA_TAG, SPEC_DIGEST_TAG)},
-            notify=frozenset(event for event in notifications.on if event in PIPELINE_EVENTS),
-        )
-
-    def _pipeline_image(self, image: Image, role: str) -> PinnedImage | BuiltImage:
-        if image.build is not None:
-            repository = (
-                f"{self.environment.account}.dkr.ecr.{self.environment.region}.amazonaws.com/modelctl/{self.name}"
-            )
-            return BuiltImage(naming.image_build_project(self.env, self.name, role), self.config.source.ref, repository)
-        if image.framework is not None:
-            return PinnedImage(
-                self.resolve_image(image.framework, self.environment.region, role, self._instance_type(role))
-            )
-        assert image.uri is not None
-        return PinnedImage(image.uri)
-
-    def _instance_type(self, role: str) -> str:
-        """The instance type an image runs on: training's, else the first variant's or the batch job's."""
-        deployment = self.config.deployment
-        if role == "inference" and deployment.realtime is not None:
-            return deployment.realtime.variants[0].instance_type
-        if role == "inference" and deployment.batch is not None:
-            return deployment.batch.instance_type
-        return self.config.training.instance_type
-
-    def _image_identity(self, image: Image, role: str) -> str:
-        """What the training config id sees of an image (identity.py): a URI, or the build recipe."""
-        if image.build is not None:
-            return f"build:{image.build.buildspec}:{image.build.context}"
-        pinned = self._pipeline_image(image, role)
-        assert isinstance(pinned, PinnedImage)
-        return pinned.uri
-
     def _execution_input(self, trigger: Trigger) -> str:
         """Hyperparameters are read by the SSM label `<config id>`, which apply puts on the matching version.
 
@@ -579,27 +484,10 @@ class _ModelBuilder:
         return Resource(Ref(kind, key), self.name, properties, dict(self.tags), depends_on, payload or {})
 
 
-def _source_type(repo: str) -> str:
-    """CodeBuild's source type for a Git URL, by host; any other host is taken as a GitHub Enterprise server."""
-    host = normalise_repo(repo).split("/", 1)[0]
-    for marker, source_type in _SOURCE_TYPES:
-        if marker in host:
-            return source_type
-    return "GITHUB_ENTERPRISE"
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-BUILD_IMAGE = "aws/codebuild/standard:7.0"  # CodeBuild's managed Ubuntu image with Docker
-BUILD_COMPUTE = "BUILD_GENERAL1_MEDIUM"
-_SOURCE_TYPES = (
-    ("github.com", "GITHUB"),
-    ("bitbucket.org", "BITBUCKET"),
-    ("gitlab.com", "GITLAB"),
-    ("git-codecommit.", "CODECOMMIT"),
-)
 _ROUTING = {"allAtOnce": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
 _COMPARISONS = {
     "greaterThan": "GreaterThanThreshold",

@@ -80,6 +80,6 @@ def test_image_builds_log_in_to_ecr_build_and_push_the_tag_the_pipeline_asks_for
 
 def test_the_variables_the_image_buildspecs_read_are_the_ones_the_controller_passes() -> None:
     controller = Path(__file__).resolve().parents[2] / "controller"
-    pipeline, desired = (controller / "pipeline.py").read_text(), (controller / "desired.py").read_text()
+    pipeline, desired = (controller / "pipeline.py").read_text(), (controller / "desired_pipeline.py").read_text()
     assert '"IMAGE_REPO_URI"' in pipeline and '"IMAGE_TAG"' in pipeline
     assert '"BUILD_CONTEXT"' in desired and '"MODEL_NAME"' in desired
