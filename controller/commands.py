@@ -18,14 +18,13 @@ from typing import Any
 from controller import render
 from controller.apply import ApplyResult, Status
 from controller.aws_context import Session, aws_for
-from controller.capacity import load_price_table
+from controller.capacity import PriceTable, load_price_table
 from controller.errors import SpecError
 from controller.gitinfo import git_sha
 from controller.health import Health, ModelStatus, model_status
 from controller.images import resolve_framework_image
 from controller.plan import Plan
-from controller.reconcile import ApplyOptions, PlanResult, apply_environment, plan_environment, retrain_model
-from controller.resources import Kind, Ref
+from controller.reconcile import ApplyOptions, PlanResult, apply_environment, plan_with_state, retrain_model
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
 from controller.spec.types import duration_seconds
@@ -73,18 +72,16 @@ def context(args: argparse.Namespace) -> Context | None:
     return Context(catalog, args.env, args.path, git_sha(args.path), args.local)
 
 
-def _planned(ctx: Context, session: Session, prices: Any = None) -> PlanResult:
-    marks = session.store.rolled_back(ctx.env)
-    return plan_environment(
+def _planned(ctx: Context, session: Session, prices: PriceTable | None = None) -> PlanResult:
+    return plan_with_state(
         ctx.catalog,
         ctx.env,
         session.cloud.operations,
+        session.store,
         git_sha=ctx.git_sha,
         resolve_image=resolve_framework_image,
         prices=prices,
         poll_seconds=ctx.poll_seconds,
-        inventory={Ref(Kind(kind), key): when for (kind, key), when in session.store.created(ctx.env).items()},
-        rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
     )
 
 

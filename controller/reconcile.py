@@ -197,6 +197,35 @@ class ApplyRun:
     confirmed: bool = True
 
 
+def plan_with_state(
+    catalog: Catalog,
+    env: str,
+    operations: Mapping[Kind, ResourceOperations],
+    store: StateStore,
+    *,
+    git_sha: str,
+    resolve_image: ImageResolver,
+    poll_seconds: int = 60,
+    prices: PriceTable | None = None,
+    models: Collection[str] | None = None,
+) -> PlanResult:
+    """`plan_environment` with what the state store knows: the inventory (so removed specs are pruned) and the
+    guardrail rollbacks to honour. What `plan`, `status` and every apply pass compute."""
+    marks = store.rolled_back(env)
+    return plan_environment(
+        catalog,
+        env,
+        operations,
+        git_sha=git_sha,
+        resolve_image=resolve_image,
+        prices=prices,
+        poll_seconds=poll_seconds,
+        inventory={Ref(Kind(kind), key): when for (kind, key), when in store.created(env).items()},
+        rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
+        models=models,
+    )
+
+
 def apply_environment(
     catalog: Catalog,
     env: str,
@@ -219,16 +248,14 @@ def apply_environment(
 
     # 2. Plan without the lock first: a converged environment costs reads only, not even a lock write.
     def plan_now() -> PlanResult:
-        marks = store.rolled_back(env)
-        return plan_environment(
+        return plan_with_state(
             catalog,
             env,
             cloud.operations,
+            store,
             git_sha=git_sha,
             resolve_image=resolve_image,
             poll_seconds=options.poll_seconds,
-            inventory={Ref(Kind(kind), key): when for (kind, key), when in store.created(env).items()},
-            rolled_back={endpoint: mark.config_name for endpoint, mark in marks.items()},
             models=options.models,
         )
 
