@@ -34,6 +34,7 @@ class AwsCloud:
 
     clients: AwsClients
     registry: Mapping[Kind, ResourceOperations] = field(init=False)
+    _caller: list[Caller] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.registry = build_registry(self.clients)
@@ -43,7 +44,10 @@ class AwsCloud:
         return self.registry
 
     def caller(self) -> Caller:
-        return account.caller(self.clients)
+        """Asked once per Cloud: the identity behind a set of clients does not change."""
+        if not self._caller:
+            self._caller.append(account.caller(self.clients))
+        return self._caller[0]
 
     def notify(self, topic_arn: str, subject: str, message: Mapping[str, Any]) -> None:
         sns.publish(self.clients, topic_arn, subject, message)
