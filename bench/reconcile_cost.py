@@ -16,10 +16,14 @@ limits (P = 2N parameters, N groups, N machines, N schedules in one schedule gro
 
     ssm             ceil(P/10) GetParameters (10 names a call) + ceil(P/50) DescribeParameters (filter on Name
                     Equals, 50 values, and tag:modelctl:managed: ownership)
-    sagemaker       ceil(N/100) ListModelPackageGroups (100 a page) + per group ListModelPackages (the versions)
-                    and ListTags (ownership): no batch describe or batch tag read exists
+    sagemaker       ceil(N/100) ListModelPackageGroups (100 a page) + per group ListModelPackages (the versions):
+                    no batch describe exists
     stepfunctions   ceil(N/1000) ListStateMachines (1000 a page) + per machine DescribeStateMachine (definition,
-                    role), ListTagsForResource and ListExecutions (recent runs, for status)
+                    role) and ListExecutions (recent runs, for status)
+    tagging         ownership tags of the groups and of the machines: ceil(N/100) GetResources each (the Resource
+                    Groups Tagging API, 100 resources a page, filtered by type and the managed tag). moto also
+                    applies GetResources' default TagsPerPage of 100 and so answers ~12 of these resources (7-8 tags
+                    each) a page: both sides make ~8x the formula's GetResources calls on the emulator.
     scheduler       ceil(N/100) ListSchedules (100 a page) + 1 ListTagsForResource on the group (Scheduler tags
                     groups, not schedules) + per schedule GetSchedule
 
@@ -31,6 +35,11 @@ time also includes computing the desired state and the plan (reported separately
 Budgets (DESIGN.md "Performance budgets"; issue): controller calls <= 1.1x the minimum; controller wall time
 <= 1.25x bare boto3; zero writes. Wall times are the best of `--repeats` runs (`--large-repeats` from N =
 `--large`: by default 3 below N=1000, 1 at N=1000), the two sides alternating.
+
+Throttle-weighted time: the emulator does not throttle, AWS does. bench/rate_limits.py holds AWS's default
+per-API limits (documented, or assumed where AWS publishes none) and turns each side's measured calls per
+operation into the least time AWS would need to serve them (the slowest token bucket; and the sum of all buckets
+as the serial upper bound), printed per N for the controller and the minimal reader side by side.
 
 Run: `.venv/bin/python bench/reconcile_cost.py [--sizes 10,100,1000] [--repeats 3] [--large-repeats 1]
 [--workers 8] [--seed-workers 8] [--max-seconds 900]`. Everything talks to 127.0.0.1 only; seeding is incremental
@@ -62,6 +71,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from rate_limits import throttled_seconds
 
 from controller import naming
 from controller.aws.connect import connect
@@ -297,8 +308,9 @@ def minimum_calls(n: int) -> dict[str, int]:
     p = 2 * n
     return {
         "ssm": math.ceil(p / 10) + math.ceil(p / 50),
-        "sagemaker": math.ceil(n / 100) + 2 * n,
-        "stepfunctions": math.ceil(n / 1000) + 3 * n,
+        "sagemaker": math.ceil(n / 100) + n,
+        "stepfunctions": math.ceil(n / 1000) + 2 * n,
+        "resourcegroupstaggingapi": 2 * math.ceil(n / 100),
         "scheduler": math.ceil(n / 100) + 1 + n,
     }
 
@@ -317,6 +329,7 @@ def bare_read(url: str, catalog: Catalog, workers: int) -> tuple[AwsClients, dic
     schedule_group = naming.schedule_group(ENV)
     schedules = {naming.schedule(ENV, m).split("/", 1)[1] for m in models}
     ssm, sagemaker, sfn, scheduler = clients.ssm, clients.sagemaker, clients.stepfunctions, clients.scheduler
+    tagging = clients.tagging
 
     def get_parameters(batch: Sequence[str]) -> list[Any]:
         return list(ssm.get_parameters(Names=list(batch), WithDecryption=True)["Parameters"])
@@ -348,6 +361,14 @@ def bare_read(url: str, catalog: Catalog, workers: int) -> tuple[AwsClients, dic
             m["name"]: m["stateMachineArn"] for page in pages for m in page["stateMachines"] if m["name"] in machines
         }
 
+    def managed(resource_type: str) -> set[str]:
+        pages = tagging.get_paginator("get_resources").paginate(
+            TagFilters=[{"Key": MANAGED_TAG, "Values": ["true"]}],
+            ResourceTypeFilters=[resource_type],
+            ResourcesPerPage=100,
+        )
+        return {m["ResourceARN"] for page in pages for m in page["ResourceTagMappingList"]}
+
     def list_schedules() -> tuple[list[str], dict[str, str]]:
         pages = scheduler.get_paginator("list_schedules").paginate(
             GroupName=schedule_group, PaginationConfig={"PageSize": 100}
@@ -367,18 +388,18 @@ def bare_read(url: str, catalog: Catalog, workers: int) -> tuple[AwsClients, dic
             pool.submit(list_machines),
             pool.submit(list_schedules),
         )
+        owned_groups = pool.submit(managed, "sagemaker:model-package-group")
+        owned_machines = pool.submit(managed, "states:stateMachine")
         # 2. every per-resource read, in one pool
         reads: list[Callable[[], Any]] = []
-        for name, arn in listed_groups.result().items():
+        for name in listed_groups.result():
             reads.append(
                 lambda name=name: sagemaker.list_model_packages(
                     ModelPackageGroupName=name, SortBy="CreationTime", SortOrder="Descending", MaxResults=100
                 )
             )
-            reads.append(lambda arn=arn: sagemaker.list_tags(ResourceArn=arn, MaxResults=100))
         for arn in listed_machines.result().values():
             reads.append(lambda arn=arn: sfn.describe_state_machine(stateMachineArn=arn))
-            reads.append(lambda arn=arn: sfn.list_tags_for_resource(resourceArn=arn))
             reads.append(lambda arn=arn: sfn.list_executions(stateMachineArn=arn, maxResults=20))
         names, _ = listed_schedules.result()
         for name in names:
@@ -386,6 +407,8 @@ def bare_read(url: str, catalog: Catalog, workers: int) -> tuple[AwsClients, dic
         answers = [pool.submit(read) for read in reads]
         found["parameters"] = sum(len(f.result()) for f in values)
         found["managed parameters"] = sum(len(f.result()) for f in owned)
+        found["managed groups"] = len(owned_groups.result() & set(listed_groups.result().values()))
+        found["managed machines"] = len(owned_machines.result() & set(listed_machines.result().values()))
         for answer in answers:
             answer.result()
     found["groups"], found["machines"] = len(listed_groups.result()), len(listed_machines.result())
@@ -407,6 +430,7 @@ class Row:
     desired_s: float
     writes: int
     bare_calls: int
+    bare_per_operation: dict[str, int]
     repeats: int
 
 
@@ -442,6 +466,7 @@ def measure(url: str, catalog: Catalog, n: int, repeats: int, workers: int) -> R
         bare_times.append(time.perf_counter() - start)
         bare_counts = bare.calls.snapshot()
         expected = {"parameters": 2 * n, "managed parameters": 2 * n, "groups": n, "machines": n, "schedules": n}
+        expected |= {"managed groups": n, "managed machines": n}
         if found != expected:
             raise SystemExit(f"N={n}: the bare reader found {found}, expected {expected}")
     start = time.perf_counter()
@@ -457,6 +482,7 @@ def measure(url: str, catalog: Catalog, n: int, repeats: int, workers: int) -> R
         desired_s=desired_s / 2,  # desired() computes the desired state twice (to find config ids first)
         writes=writes,
         bare_calls=sum(bare_counts.values()),
+        bare_per_operation=bare_counts,
         repeats=repeats,
     )
 
@@ -487,6 +513,7 @@ def print_table(rows: Sequence[Row], workers: int) -> None:
     print(f"\ncontroller calls by operation at N={largest.n}:")
     for name, n in sorted(largest.per_operation.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {name:<42}{n:>6}  {'read' if is_read(name.split('.', 1)[1]) else 'WRITE'}")
+    print_throttle_weighted(rows)
     calls_ok = all(r.calls <= CALLS_BUDGET * r.minimum for r in rows)
     time_ok = all(r.controller_s <= TIME_BUDGET * r.bare_s for r in rows)
     writes_ok = all(r.writes == 0 for r in rows)
@@ -494,6 +521,30 @@ def print_table(rows: Sequence[Row], workers: int) -> None:
     print(f"\nbudget calls <= {CALLS_BUDGET}x minimum: {verdict[calls_ok]}")
     print(f"budget wall time <= {TIME_BUDGET}x bare boto3: {verdict[time_ok]}")
     print(f"budget zero writes on a no-op plan: {verdict[writes_ok]}")
+
+
+def print_throttle_weighted(rows: Sequence[Row]) -> None:
+    """Each side's calls served under AWS's default rate limits (bench/rate_limits.py), side by side."""
+    print("\nthrottle-weighted time under AWS default API rate limits (us-east-1; bench/rate_limits.py):")
+    header = (
+        f"{'N':>5} | {'ctl bound s':>11} | {'ctl serial s':>12} | {'min bound s':>11} | {'ratio':>5} | slowest bucket"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ctl, low = throttled_seconds(r.per_operation), throttled_seconds(r.bare_per_operation)
+        slowest = ctl.buckets[0]
+        ratio = f"{ctl.bound_s / low.bound_s:>5.2f}" if low.bound_s else f"{'-':>5}"
+        note = f"{slowest.bucket} ({slowest.calls} calls, {'documented' if slowest.documented else 'assumed'})"
+        print(f"{r.n:>5} | {ctl.bound_s:>11.1f} | {ctl.serial_s:>12.1f} | {low.bound_s:>11.1f} | {ratio} | {note}")
+    largest = rows[-1]
+    print(f"\ncontroller's buckets at N={largest.n} (burst, then per second):")
+    for b in throttled_seconds(largest.per_operation).buckets:
+        source = "documented" if b.documented else "assumed"
+        print(
+            f"  {b.bucket:<36}{b.calls:>6} calls  {b.limit.burst:>5.0f} + {b.limit.per_second:>4.0f}/s  "
+            f"{b.seconds:>7.1f} s  {source}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,8 +3,10 @@ controller.aws.sagemaker_endpoints (endpoint configs, endpoints) and sagemaker_p
 
 Called through the registry by controller.observe (reads) and controller.apply (writes). Every kind is read the
 same way: one paged List* call with NameContains (the wanted keys' common prefix or suffix) to learn which keys
-exist, then, concurrently for each wanted key that exists, the kind's Describe/List call and ListTags.
-Cost for N keys of which F exist: ceil(listed/100) + 2F calls (SageMaker has no batch describe or batch tag read).
+exist, then, concurrently for each wanted key that exists, the kind's Describe/List call and its tags.
+Cost for N keys of which F exist: ceil(listed/100) + F + the tags: F ListTags below SWEEP_FROM found, else
+ceil(managed of the kind in the region/100) GetResources (controller.aws.tagging) plus ListTags for any found
+resource the sweep did not return (SageMaker has no batch describe).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from controller.aws.batching import iso, name_filter, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
+from controller.aws.tagging import SWEEP_FROM, managed_tags, tags_for
 from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, PermanentError
 from controller.resources import Kind, Observed, Ref, Resource
@@ -26,6 +29,7 @@ class _SageMakerKind(Adapter):
 
     kind: Kind
     _list: tuple[str, str, str, str]
+    _resource_type: str  # the Tagging API's name for the kind, e.g. "sagemaker:model"
 
     @translate_errors()
     def observe(self, keys: Sequence[str]) -> dict[str, Observed]:
@@ -41,14 +45,14 @@ class _SageMakerKind(Adapter):
             for summary in page.get(result, []):
                 if summary[name_field] in wanted:
                     found[summary[name_field]] = summary[arn_field]
-        observed = run_concurrently(
-            missing_as_none(self._observe_one), sorted(found.items()), self._clients.max_workers
-        )
-        return {item.ref.key: item for item in observed if item is not None}
+        swept = managed_tags(self._clients, self._resource_type) if len(found) >= SWEEP_FROM else {}
 
-    def _observe_one(self, name_arn: tuple[str, str]) -> Observed:
-        name, arn = name_arn
-        return self._read(name, arn, self._tags(arn))
+        def observe_one(name_arn: tuple[str, str]) -> Observed:
+            name, arn = name_arn
+            return self._read(name, arn, tags_for(swept, arn) or self._tags(arn))
+
+        observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
+        return {item.ref.key: item for item in observed if item is not None}
 
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         raise NotImplementedError
@@ -95,6 +99,7 @@ class ModelPackageGroups(_SageMakerKind):
         "ModelPackageGroupName",
         "ModelPackageGroupArn",
     )
+    _resource_type = "sagemaker:model-package-group"
 
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         pages = self._clients.sagemaker.get_paginator("list_model_packages").paginate(
@@ -151,6 +156,7 @@ class Models(_SageMakerKind):
 
     kind = Kind.MODEL
     _list = ("list_models", "Models", "ModelName", "ModelArn")
+    _resource_type = "sagemaker:model"
 
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         model = self._clients.sagemaker.describe_model(ModelName=name)

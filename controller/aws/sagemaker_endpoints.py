@@ -40,6 +40,7 @@ class EndpointConfigs(_SageMakerKind):
 
     kind = Kind.ENDPOINT_CONFIG
     _list = ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn")
+    _resource_type = "sagemaker:endpoint-config"
 
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         config = self._clients.sagemaker.describe_endpoint_config(EndpointConfigName=name)
@@ -124,6 +125,7 @@ class Endpoints(_SageMakerKind):
 
     kind = Kind.ENDPOINT
     _list = ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn")
+    _resource_type = "sagemaker:endpoint"
 
     def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
         endpoint = self._clients.sagemaker.describe_endpoint(EndpointName=name)

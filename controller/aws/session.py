@@ -31,6 +31,7 @@ SERVICES = (
     "codebuild",
     "sns",
     "s3",
+    "resourcegroupstaggingapi",
 )
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchDescribe", "Search", "Query", "Scan")
 CONNECTIONS_PER_WORKER = 4  # a client may serve several kinds at once, each with its own describe pool
@@ -174,6 +175,11 @@ class AwsClients:
     @property
     def s3(self) -> Any:
         return self.client("s3")
+
+    @property
+    def tagging(self) -> Any:
+        """resourcegroupstaggingapi: GetResources, many resources' tags a call (controller.aws.tagging)."""
+        return self.client("resourcegroupstaggingapi")
 
 
 class Adapter:

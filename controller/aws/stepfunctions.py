@@ -14,6 +14,7 @@ from typing import Any
 from controller.aws.batching import iso, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
+from controller.aws.tagging import SWEEP_FROM, managed_tags, tags_for
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
@@ -22,6 +23,7 @@ from controller.spec.identity import digest
 EXECUTIONS_SHOWN = 20  # the first page of ListExecutions, newest first
 OWNED_BY_MACHINE = {MANAGED_TAG: "true"}  # the tags a pipeline run reports: see PipelineRuns
 FAILED = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+RESOURCE_TYPE = "states:stateMachine"  # the Tagging API's name for a state machine
 
 
 def definition_digest(definition: str | Mapping[str, Any]) -> str:
@@ -48,8 +50,9 @@ class StateMachines(Adapter):
     None, "error": str | None, "cause": str | None}] newest first, at most 20}. ListExecutions carries no error
     or cause, so only the newest execution, when it failed, is described for them.
 
-    Cost for N names, F existing: ceil(machines/1000) ListStateMachines + 3F (DescribeStateMachine,
-    ListTagsForResource, ListExecutions) + 1 DescribeExecution per machine whose newest run failed.
+    Cost for N names, F existing: ceil(machines/1000) ListStateMachines + 2F (DescribeStateMachine,
+    ListExecutions) + the tags (F ListTagsForResource below SWEEP_FROM machines, else ceil(managed machines/100)
+    GetResources, controller.aws.tagging) + 1 DescribeExecution per machine whose newest run failed.
 
     Writes (payload {"definition": the ASL as a dict}): create = CreateStateMachine (STANDARD, the definition as
     canonical JSON, properties["roleArn"], the resource's tags), after looking the name up (one
@@ -64,16 +67,18 @@ class StateMachines(Adapter):
         if not keys:
             return {}
         found = _machine_arns(self._clients, set(keys))
-        observed = run_concurrently(
-            missing_as_none(self._observe_one), sorted(found.items()), self._clients.max_workers
-        )
+        swept = managed_tags(self._clients, RESOURCE_TYPE) if len(found) >= SWEEP_FROM else {}
+
+        def observe_one(name_arn: tuple[str, str]) -> Observed:
+            return self._observe_one(*name_arn, swept)
+
+        observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
         return {item.ref.key: item for item in observed if item is not None}
 
-    def _observe_one(self, name_arn: tuple[str, str]) -> Observed:
-        name, arn = name_arn
+    def _observe_one(self, name: str, arn: str, swept: dict[str, dict[str, str]]) -> Observed:
         sfn = self._clients.stepfunctions
         machine = sfn.describe_state_machine(stateMachineArn=arn)
-        tags = tag_map(sfn.list_tags_for_resource(resourceArn=arn).get("tags", []))
+        tags = tags_for(swept, arn) or tag_map(sfn.list_tags_for_resource(resourceArn=arn).get("tags", []))
         listed = sfn.list_executions(stateMachineArn=arn, maxResults=EXECUTIONS_SHOWN).get("executions", [])
         listed = sorted(listed, key=lambda execution: execution["startDate"], reverse=True)
         executions = [

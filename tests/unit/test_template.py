@@ -37,7 +37,7 @@ TEMPLATE = REPO / "reconciler_lambda" / "template.yaml"
 ADAPTERS = REPO / "controller" / "aws"
 
 # boto3 service name -> IAM prefix where the signing name is not the IAM prefix
-IAM_PREFIX = {"cloudwatch": "cloudwatch", "sagemaker-runtime": "sagemaker"}
+IAM_PREFIX = {"cloudwatch": "cloudwatch", "sagemaker-runtime": "sagemaker", "resourcegroupstaggingapi": "tag"}
 # IAM actions whose name differs from the API operation's
 IAM_ACTION = {"s3:HeadObject": "s3:GetObject", "s3:ListObjectsV2": "s3:ListBucket", "s3:HeadBucket": "s3:ListBucket"}
 # Operations the controller code makes on behalf of another role than the reconciler's, and that role
