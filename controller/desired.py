@@ -309,7 +309,7 @@ class _ModelBuilder:
         endpoint_name = naming.endpoint(self.env, self.name)
         versions = [self._serving_version(variant.model) for variant in realtime.variants]
         if any(v is None for v in versions):
-            self.held.append(Ref(Kind.ENDPOINT, endpoint_name))
+            self.held.extend(self._endpoint_and_guards(endpoint_name, realtime))
             self.notes.append(
                 f"endpoint {endpoint_name} keeps serving what it serves until every variant's version exists"
             )
@@ -386,6 +386,21 @@ class _ModelBuilder:
         return resources
 
     # --- pieces ------------------------------------------------------------------------------------------------
+
+    def _endpoint_and_guards(self, endpoint_name: str, realtime: Realtime) -> list[Ref]:
+        """The endpoint and what guards and scales it (its alarms, scalable targets and scaling policies): while
+        it keeps serving what it serves, none of them is pruned."""
+        variants = [variant.name for variant in realtime.variants]
+        refs = [Ref(Kind.ENDPOINT, endpoint_name)]
+        refs += [
+            Ref(Kind.ALARM, naming.alarm(endpoint_name, f"{alarm.name}-{variant}"))
+            for alarm in self.config.monitoring.alarms
+            for variant in variants
+        ]
+        if realtime.autoscaling is not None:
+            refs += [Ref(Kind.SCALING_TARGET, naming.scaling_target(endpoint_name, v)) for v in variants]
+            refs += [Ref(Kind.SCALING_POLICY, naming.scaling_policy(endpoint_name, v)) for v in variants]
+        return refs
 
     def _serving_version(self, wanted: str) -> str | None:
         """SPEC.md "What a variant serves": `current`, a config id (its newest version) or an exact version."""

@@ -42,6 +42,7 @@ PATCH_MODULES = (
     "dynamodb_ext",
     "ssm_ext",
     "sagemaker_runtime_ext",
+    "iam_ext",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}

@@ -42,7 +42,13 @@ def test_fresh_training_environment_wants_a_run_per_model_and_holds_endpoints(ca
         f"modelctl-{m}-stage/{state.config_ids[m]}" for m in ("churn-xgb", "demand-forecast", "fraud-lgbm")
     )
     assert _keys(state, Kind.ENDPOINT) == []
-    assert {r.key for r in state.held} == {"churn-xgb-stage", "fraud-lgbm-stage"}
+    assert {r.key for r in state.held if r.kind is Kind.ENDPOINT} == {"churn-xgb-stage", "fraud-lgbm-stage"}
+    # what guards and scales a held endpoint is held with it: not pruned while the endpoint keeps serving
+    assert {r.key for r in state.held if r.kind is not Kind.ENDPOINT} >= {
+        "modelctl-churn-xgb-stage-errors-5xx-primary",
+        "endpoint/churn-xgb-stage/variant/primary",
+        "modelctl-churn-xgb-stage-primary",
+    }
     assert _keys(state, Kind.SCHEDULE) == ["modelctl-stage/churn-xgb", "modelctl-stage/demand-forecast"]
 
 

@@ -1,18 +1,13 @@
 """The SAM stack (reconciler_lambda/template.yaml): cfn-lint clean, no `*` IAM actions, and IAM in sync with the code.
 
-The operations the controller calls are derived from the code, not listed by hand: an AST scan of
-controller/aws/*.py finds which AwsClients properties a module uses (-> boto3 service names, read from the
-properties in controller/aws/session.py) and every call `.<method>(` and string constant (paginator names such as
-`get_paginator("list_models")`, or `_list = ("list_models", ...)` tables) that is a method of one of those
-clients; botocore's service model (what a client's `meta.method_to_api_mapping` holds) turns each into its API
-operation, and the service's signing name (with the few exceptions in IAM_PREFIX) gives the IAM prefix. The
-pipeline's actions come from the state machines the example specs render (`arn:aws:states:::aws-sdk:<service>:
-<action>` Tasks, and `sns:publish`).
+The operations the controller calls are derived from the code, not listed by hand (tests/controller_calls.py: an
+AST scan of controller/aws/*.py turned into IAM actions through botocore's service models). The pipeline's actions
+come from the state machines the example specs render (`arn:aws:states:::aws-sdk:<service>:<action>` Tasks, and
+`sns:publish`). The template is read by tests/cfn_template.py.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import re
@@ -21,10 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-import yaml
-from botocore import xform_name
+from cfn_template import TEMPLATE, template
+from controller_calls import controller_operations
 
 from controller.aws.session import READ_PREFIXES
 from controller.desired import desired_state
@@ -33,13 +27,6 @@ from controller.spec.loader import load_catalog
 from controller.spec.models import FrameworkImage
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "reconciler_lambda" / "template.yaml"
-ADAPTERS = REPO / "controller" / "aws"
-
-# boto3 service name -> IAM prefix where the signing name is not the IAM prefix
-IAM_PREFIX = {"cloudwatch": "cloudwatch", "sagemaker-runtime": "sagemaker", "resourcegroupstaggingapi": "tag"}
-# IAM actions whose name differs from the API operation's
-IAM_ACTION = {"s3:HeadObject": "s3:GetObject", "s3:ListObjectsV2": "s3:ListBucket", "s3:HeadBucket": "s3:ListBucket"}
 # Operations the controller code makes on behalf of another role than the reconciler's, and that role
 NOT_RECONCILER = {
     "sagemaker:InvokeEndpoint": "InferenceRole",  # controller.aws.lineage.invoke (the inference Lambda)
@@ -49,33 +36,6 @@ PIPELINE_EXTRA = {"sns:Publish", "iam:PassRole", "states:StartExecution"}  # sns
 
 
 # --- the template --------------------------------------------------------------------------------------------
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form intrinsics (!Sub, !Ref, ...) read as {"Fn::X": ...} mappings."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
-@cache
-def template() -> dict[str, Any]:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
 
 
 def _statements(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -112,67 +72,6 @@ def every_policy_document() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 # --- the code ------------------------------------------------------------------------------------------------
-
-
-@cache
-def client_properties() -> dict[str, str]:
-    """AwsClients property name -> boto3 service name, from controller/aws/session.py."""
-    tree = ast.parse((ADAPTERS / "session.py").read_text())
-    found: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef) or not any(
-            isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list
-        ):
-            continue
-        for call in ast.walk(node):
-            if (
-                isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Attribute)
-                and call.func.attr == "client"
-                and call.args
-                and isinstance(call.args[0], ast.Constant)
-            ):
-                found[node.name] = str(call.args[0].value)
-    return found
-
-
-@cache
-def _service_model(service: str) -> Any:
-    return _botocore_session().get_service_model(service)
-
-
-@cache
-def _botocore_session() -> Any:
-    return botocore.session.get_session()
-
-
-@cache
-def method_to_api(service: str) -> dict[str, str]:
-    """boto3 client method -> API operation (what `client.meta.method_to_api_mapping` holds, without a client)."""
-    return {xform_name(operation): operation for operation in _service_model(service).operation_names}
-
-
-def iam_action(service: str, operation: str) -> str:
-    prefix = IAM_PREFIX.get(service, _service_model(service).signing_name)
-    action = f"{prefix}:{operation}"
-    return IAM_ACTION.get(action, action)
-
-
-@cache
-def controller_operations() -> dict[str, set[str]]:
-    """IAM action -> the adapter modules whose code calls it."""
-    properties = client_properties()
-    found: dict[str, set[str]] = {}
-    for path in sorted(ADAPTERS.glob("*.py")):
-        tree = ast.parse(path.read_text())
-        services = {properties[n.attr] for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in properties}
-        names = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
-        names |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-        for service in services:
-            mapping = method_to_api(service)
-            for method in names & set(mapping):
-                found.setdefault(iam_action(service, mapping[method]), set()).add(path.name)
-    return found
 
 
 def _resolve(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
