@@ -7,6 +7,8 @@ or was skipped is skipped, saying which. Errors are handled by type, never by me
 - TemporaryError (throttling, 5xx, a resource busy): retried with exponential backoff and jitter, at most
   `max_attempts` times; an endpoint that is not InService ("EndpointBusy") is not waited for but skipped, so the
   next reconcile, minutes later, finishes it;
+- NotFoundError on a delete: the resource is gone, as wanted (a delete resent after its answer was lost finds
+  nothing): applied;
 - PermanentError and every other ModelctlError: the change fails; any other exception (a bug) also fails the change
   and is reported with its type. No exception escapes for one change; apply always returns every outcome.
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from controller.aws.registry import ResourceOperations
-from controller.errors import ModelctlError, TemporaryError
+from controller.errors import ModelctlError, NotFoundError, TemporaryError
 from controller.plan import Action, Change, Plan
 from controller.resources import Kind, Observed, Ref, Resource
 
@@ -137,6 +139,9 @@ class Executor:
                     return self._outcome(change, Status.FAILED, f"{exc} (after {attempts} attempts)", attempts, started)
                 self.sleep(self._backoff(attempts, exc.delay))
                 continue
+            except NotFoundError as exc:
+                if change.action is not Action.DELETE:
+                    return self._outcome(change, Status.FAILED, str(exc), attempts, started)
             except ModelctlError as exc:
                 return self._outcome(change, Status.FAILED, str(exc), attempts, started)
             except Exception as exc:  # a bug must not hide the other changes' outcomes

@@ -324,11 +324,12 @@ class EnvironmentLock:
     """One run's hold on one environment's lock, as a context manager (from StateStore.lock).
 
     On entry: a conditional put of the lock item (absent, or its lease expired), retried every `poll` seconds
-    for up to `wait` seconds while another run holds it, then LockHeldError naming the holder. While held: a
-    heartbeat thread extends the lease every lease/3 seconds, on condition the holder is still us; `lost` turns
-    true when a renewal is refused (another run took the lock after it expired) or the lease ran out unrenewed,
-    and `check()` then raises LockLostError, so the executor can stop before its next write. On exit: the
-    heartbeat stops and the item is deleted if it is still ours.
+    for up to `wait` seconds while another run holds it, then LockHeldError naming the holder. A refused put that
+    finds our own holder stored means the lock is ours: the put went through, its answer was lost and botocore
+    resent it. While held: a heartbeat thread extends the lease every lease/3 seconds, on condition the holder is
+    still us; `lost` turns true when a renewal is refused (another run took the lock after it expired) or the lease
+    ran out unrenewed, and `check()` then raises LockLostError, so the executor can stop before its next write. On
+    exit: the heartbeat stops and the item is deleted if it is still ours.
     """
 
     def __init__(self, store: StateStore, env: str, *, lease: float, wait: float, poll: float) -> None:
@@ -385,6 +386,9 @@ class EnvironmentLock:
                 current = table.get(self._pk, "lock")
                 if current is None:
                     continue  # released between our put and our read: try again at once
+                if current.get("holder") == self.holder:  # our put went through, its answer was lost and retried
+                    self.expires = float(current["expires"])
+                    return
                 if clock() >= deadline:
                     raise self._held(current) from None
                 self.store.sleep(max(0.0, min(self.poll, deadline - clock())))

@@ -6,7 +6,8 @@ loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from controller.aws.errors import translate_errors
@@ -16,6 +17,7 @@ from controller.errors import PermanentError, TemporaryError
 from controller.resources import Kind, Observed, Ref, Resource
 
 BUSY_DELAY = 30.0  # seconds before retrying an update of an endpoint that is not InService
+IN_PROGRESS = "Cannot update in-progress endpoint"  # SageMaker's refusal while an endpoint changes
 CAPTURE_OPTIONS = [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
 
 
@@ -120,7 +122,9 @@ class Endpoints(_SageMakerKind):
     30 s); a different properties["endpointConfigName"] -> UpdateEndpoint with payload["deploymentConfig"] when
     present (a new fleet, rolled out by SageMaker's guardrails); the same config -> UpdateEndpointWeightsAndCapacities
     with every desired variant's weight, and its instance count unless it is in properties["autoscaled"] (no new
-    fleet). delete = DeleteEndpoint. After an update, `rollback_of` tells whether SageMaker rolled it back.
+    fleet). SageMaker refusing either call because the endpoint is changing already is the same EndpointBusy: after a
+    lost response botocore resends an update that did start, and the next plan sees where it went.
+    delete = DeleteEndpoint. After an update, `rollback_of` tells whether SageMaker rolled it back.
     """
 
     kind = Kind.ENDPOINT
@@ -172,7 +176,8 @@ class Endpoints(_SageMakerKind):
         if config_name != observed.properties.get("endpointConfigName"):
             deployment = resource.payload.get("deploymentConfig")
             extra = {"DeploymentConfig": deployment} if deployment else {}
-            sagemaker.update_endpoint(EndpointName=observed.ref.key, EndpointConfigName=config_name, **extra)
+            with _busy_when_in_progress(observed.ref, "UpdateEndpoint"):
+                sagemaker.update_endpoint(EndpointName=observed.ref.key, EndpointConfigName=config_name, **extra)
             return
         autoscaled = set(resource.properties.get("autoscaled") or ())
         wanted = []
@@ -181,14 +186,29 @@ class Endpoints(_SageMakerKind):
             if variant["name"] not in autoscaled:
                 entry["DesiredInstanceCount"] = int(variant["instanceCount"])
             wanted.append(entry)
-        sagemaker.update_endpoint_weights_and_capacities(
-            EndpointName=observed.ref.key, DesiredWeightsAndCapacities=wanted
-        )
+        with _busy_when_in_progress(observed.ref, "UpdateEndpointWeightsAndCapacities"):
+            sagemaker.update_endpoint_weights_and_capacities(
+                EndpointName=observed.ref.key, DesiredWeightsAndCapacities=wanted
+            )
 
     @translate_errors()
     def delete(self, observed: Observed) -> None:
         require_managed(observed, "delete")
         self._clients.sagemaker.delete_endpoint(EndpointName=observed.ref.key)
+
+
+@contextmanager
+def _busy_when_in_progress(ref: Ref, operation: str) -> Iterator[None]:
+    """Errors translated, with SageMaker's 'Cannot update in-progress endpoint' as the busy TemporaryError."""
+    try:
+        with translate_errors():
+            yield
+    except PermanentError as error:
+        if IN_PROGRESS not in str(error):
+            raise
+        raise TemporaryError(
+            f"{ref} is changing already: {error}", delay=BUSY_DELAY, operation=operation, code="EndpointBusy"
+        ) from error
 
 
 def rollback_of(observed: Observed) -> str | None:
