@@ -194,8 +194,12 @@ class _ModelBuilder:
             resources.extend(self._realtime(realtime))
         return [*resources, *self.promotions.values()]
 
+    def _hyperparameters(self) -> dict[str, str]:
+        """The hyperparameters as the strings SageMaker receives."""
+        return {k: hyperparameter_string(v) for k, v in sorted(self.config.training.hyperparameters.items())}
+
     def _parameters(self) -> list[Resource]:
-        hyperparameters = {k: hyperparameter_string(v) for k, v in sorted(self.config.training.hyperparameters.items())}
+        hyperparameters = self._hyperparameters()
         identity = {"configId": self.config_id, "identity": training_identity(self.config, self.training_image)}
         return [
             self._resource(
@@ -266,6 +270,12 @@ class _ModelBuilder:
                     {"configId": self.config_id, "stateMachine": machine_name},
                     payload={
                         "input": self._execution_input("reconcile"),
+                        # the run reads `<name>:<config id>`: StartExecution makes sure that label exists first
+                        "hyperparameters": {
+                            "name": naming.hyperparameter_parameter(self.env, self.name),
+                            "label": self.config_id,
+                            "text": _json(self._hyperparameters()),
+                        },
                         "training": training_identity(self.config, self.training_image),
                         "capacity": {
                             "instanceType": training.instance_type,

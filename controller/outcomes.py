@@ -20,10 +20,17 @@ if TYPE_CHECKING:
     from controller.reconcile import PlanResult
 
 
-def bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Change], None] | None) -> None:
+def remember_before_create(env: str, change: Change, store: StateStore) -> None:
+    """Inventory a resource before it is created: only inventoried resources are ever pruned, so one recorded
+    after its create would be left forever by a run killed in between (the next plan adopts it as it is). A
+    record of a create that then fails names nothing: the plan finds no such resource to delete."""
     if change.action is Action.CREATE:
         store.remember(env, [(change.ref.kind.value, change.ref.key, change.model)])
-    elif change.action is Action.DELETE:
+
+
+def bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Change], None] | None) -> None:
+    """After a successful write: forget what was deleted, then call the caller's hook."""
+    if change.action is Action.DELETE:
         store.forget(env, [(change.ref.kind.value, change.ref.key)])
     if hook is not None:
         hook(change)

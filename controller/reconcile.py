@@ -279,11 +279,16 @@ def apply_environment(
         # 6. Ask before writing (the CLI prompts unless --yes).
         if not options.confirm(planned.plan):
             return ApplyRun(planned, None, confirmed=False)
-        # 7. Apply wave by wave; every write first checks the lock is still ours, then updates the inventory.
+        # 7. Apply wave by wave; every write first checks the lock is still ours and inventories what it creates.
         started = time.time()
+
+        def before_write(change: Change) -> None:
+            lock.check()
+            outcomes.remember_before_create(env, change, store)
+
         executor = Executor(
             cloud.operations,
-            before_write=lambda change: lock.check(),
+            before_write=before_write,
             after_write=lambda change: outcomes.bookkeep(env, change, store, options.after_write),
         )
         desired = {r.ref: r for r in planned.desired.resources}
@@ -326,12 +331,17 @@ def retrain_model(
         attempt = 1 + sum(1 for run in runs if run == config_id or run.startswith(f"{config_id}-a"))
         execution = f"{config_id}-a{attempt}"
         resource = next(r for r in planned.desired.resources if r.ref == machine)
+        parameter = Ref(Kind.PARAMETER, naming.hyperparameter_parameter(env, model))
+        hyperparameters = next(r for r in planned.desired.resources if r.ref == parameter).payload
         run_resource = Resource(
             Ref(Kind.PIPELINE_RUN, naming.pipeline_run(env, model, execution)),
             model,
             {"configId": config_id, "stateMachine": machine.key},
             resource.tags,
-            payload={"input": encode_input(execution_input(config_id, git_sha, "retrain", poll_seconds))},
+            payload={
+                "input": encode_input(execution_input(config_id, git_sha, "retrain", poll_seconds)),
+                "hyperparameters": {"name": parameter.key, "label": config_id, "text": hyperparameters["text"]},
+            },
         )
         cloud.operations[Kind.PIPELINE_RUN].create(run_resource)
     return execution

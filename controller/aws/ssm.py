@@ -6,12 +6,12 @@ Called through the registry by controller.observe (reads) and controller.apply (
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
-from controller.aws.session import Adapter
+from controller.aws.session import Adapter, AwsClients
 from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, PermanentError
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
@@ -108,11 +108,7 @@ class Parameters(Adapter):
         """Move the payload's label (if any) to `version`."""
         label = resource.payload.get("label")
         if label:
-            answer = self._clients.ssm.label_parameter_version(
-                Name=resource.ref.key, ParameterVersion=version, Labels=[label]
-            )
-            if answer.get("InvalidLabels"):
-                raise PermanentError(f"SSM refused the label {label!r} on {resource.ref}")
+            _put_label(self._clients, resource.ref.key, version, label)
 
     def _managed(self, names: Sequence[str]) -> set[str]:
         """Which of `names` carry modelctl:managed=true."""
@@ -126,3 +122,28 @@ class Parameters(Adapter):
             for page in pages.paginate(ParameterFilters=filters, PaginationConfig={"PageSize": FILTER_BATCH}):
                 managed.update(item["Name"] for item in page.get("Parameters", []))
         return managed
+
+
+@translate_errors()
+def ensure_labelled(clients: AwsClients, labelled: Mapping[str, str]) -> None:
+    """Make sure parameter `labelled["name"]` answers `<name>:<labelled["label"]>` before a pipeline run reads it
+    so, by putting `labelled["text"]` again as a new version and labelling that when the label is missing.
+
+    The write that changes a parameter's value labels it, but the label is missing when the value stayed while
+    the label changed (a new training config with the same hyperparameters), or when a run died between the put
+    and the label (the next plan sees the value as wanted and writes nothing). One GetParameters when the label
+    is there; a run is started once per training config, so this costs nothing in a steady state."""
+    name, label = labelled["name"], labelled["label"]
+    if clients.ssm.get_parameters(Names=[f"{name}:{label}"]).get("Parameters"):
+        return
+    if name not in Parameters(clients)._managed([name]):
+        raise PermanentError(f"refusing to label {name}: it has no {MANAGED_TAG}=true tag")
+    answer = clients.ssm.put_parameter(Name=name, Value=labelled["text"], Type="String", Overwrite=True)
+    _put_label(clients, name, int(answer["Version"]), label)
+
+
+def _put_label(clients: AwsClients, name: str, version: int, label: str) -> None:
+    """Move `label` to `version` of parameter `name`."""
+    answer = clients.ssm.label_parameter_version(Name=name, ParameterVersion=version, Labels=[label])
+    if answer.get("InvalidLabels"):
+        raise PermanentError(f"SSM refused the label {label!r} on {Ref(Kind.PARAMETER, name)}")

@@ -14,6 +14,7 @@ from typing import Any
 from controller.aws.batching import iso, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
+from controller.aws.ssm import ensure_labelled
 from controller.aws.tagging import SWEEP_FROM, managed_tags, tags_for
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
@@ -143,9 +144,11 @@ class PipelineRuns(Adapter):
     Cost for N keys: ceil(machines/1000) ListStateMachines + 1 DescribeExecution per key whose machine exists
     (the execution ARN is built from the machine's ARN).
 
-    Writes (payload {"input": the execution input, JSON text}): create = StartExecution on the machine named in
-    the key (its ARN from ListStateMachines; NotFoundError when it does not exist yet) with the execution name
-    from the key; ExecutionAlreadyExists means the run was already started: success. update and delete raise
+    Writes (payload {"input": the execution input, JSON text, "hyperparameters": {"name", "label", "text"} of the
+    SSM parameter version the run reads}): create = StartExecution on the machine named in the key (its ARN from
+    ListStateMachines; NotFoundError when it does not exist yet) with the execution name from the key, after
+    making sure the run's hyperparameter label exists (controller.aws.ssm.ensure_labelled);
+    ExecutionAlreadyExists means the run was already started: success. update and delete raise
     PermanentError: runs are immutable history.
     """
 
@@ -185,6 +188,8 @@ class PipelineRuns(Adapter):
         arn = _machine_arns(self._clients, {machine}).get(machine)
         if arn is None:
             raise NotFoundError(f"{resource.ref}: state machine {machine} does not exist")
+        if "hyperparameters" in resource.payload:
+            ensure_labelled(self._clients, resource.payload["hyperparameters"])
         try:
             with translate_errors():
                 self._clients.stepfunctions.start_execution(
