@@ -10,7 +10,11 @@ Rules kept here (SPEC.md "Meanings the controller must honour", DESIGN.md "Rules
   (`Observed.extra["variants"]`), not by the initial weights inside its endpoint config: a weight changed by hand in
   the console is drift. Weights are relative, so they are compared as shares (90/10 equals 9/1, 100 equals 100.0).
 - The instance count of a variant listed in the desired endpoint's `autoscaled` is owned by autoscaling: never drift.
-- A desired name held by a resource without the managed tag is a `Conflict`, never a change.
+- A desired name held by a resource without the managed tag is a `Conflict`, never a change; so is one held by a
+  managed resource whose ownership tags name another model or environment (names join model and environment
+  names with `-`, so `a-b` in `c` and `a` in `b-c` want the same endpoint), and a name two desired resources want.
+- Scalable targets and policies carry no tags (AWS keeps none): they are the endpoint's they scale, so one whose
+  endpoint is observed and unmanaged is never deleted.
 - A managed observed resource that is no longer desired is deleted (optionally only if it is in the caller's
   inventory of previously managed refs). Pipeline runs are history and are never deleted. An endpoint config a
   remaining endpoint still uses, and a model a remaining endpoint config still uses, is not deleted (yet): the next
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from controller.resources import MODEL_TAG, Kind, Observed, Ref, Resource
+from controller.resources import ENV_TAG, MODEL_TAG, Kind, Observed, Ref, Resource
 
 # Keys of desired properties that feed the plan (classification, capacity) but have no AWS counterpart.
 PLAN_INPUTS = frozenset({"training", "previousTraining", "instanceHours", "rollout", "autoscaled"})
@@ -37,6 +41,13 @@ PLAN_INPUTS = frozenset({"training", "previousTraining", "instanceHours", "rollo
 # Kinds compared by existence alone. A pipeline run is immutable history (it exists, so it ran); endpoint configs,
 # models and promoted versions are immutable in SageMaker and content-named, so different content has another name.
 EXISTENCE_ONLY = frozenset({Kind.PIPELINE_RUN, Kind.ENDPOINT_CONFIG, Kind.MODEL, Kind.PROMOTED_VERSION})
+
+# Kinds whose observed tags are those of a container the environment's models share (a schedule reports its
+# schedule group's), so their model tag names the model that made the container, not the resource.
+_CONTAINER_TAGGED = frozenset({Kind.SCHEDULE})
+
+# Kinds AWS keeps no tags for; they belong to the endpoint they scale (`endpoint/<name>/variant/<variant>`).
+_SCALING = frozenset({Kind.SCALING_TARGET, Kind.SCALING_POLICY})
 
 # Fields of an endpoint variant that are compared against the live endpoint.
 _LIVE_VARIANT_FIELDS = ("weight", "instanceCount")
@@ -121,10 +132,16 @@ def diff(
     """
     diffs: list[ResourceDiff] = []
     conflicts: list[Conflict] = []
+    wanted_by: dict[Ref, Resource] = {}
     for resource in desired:
         seen = observed.get(resource.ref)
-        if seen is not None and not seen.managed:
-            conflicts.append(_conflict(resource))
+        first = wanted_by.setdefault(resource.ref, resource)
+        if first is not resource:
+            conflicts.append(_conflict(resource, f"is wanted by model {first.model} too; {_RENAME}"))
+        elif seen is not None and not seen.managed:
+            conflicts.append(_conflict(resource, _UNTAGGED))
+        elif seen is not None and (owner := _other_owner(resource, seen)) is not None:
+            conflicts.append(_conflict(resource, f"is modelctl's, but for {owner}; {_RENAME}"))
         else:
             diffs.append(_compare(resource, seen))
     for ref in _deletable(desired, observed, inventory):
@@ -145,6 +162,7 @@ def _deletable(
         for ref, seen in observed.items()
         if ref not in wanted
         and seen.managed
+        and not _scales_a_foreign_endpoint(seen, observed)
         and ref.kind is not Kind.PIPELINE_RUN
         and (inventory is None or ref in inventory)
     }
@@ -155,6 +173,29 @@ def _deletable(
         in_use = {used for ref in spared for used in _uses(observed[ref])}
         spared = doomed & in_use
     return sorted(doomed, key=lambda r: (str(r.kind), r.key))
+
+
+def scaled_endpoint(seen: Observed) -> Ref | None:
+    """The endpoint a scalable target or scaling policy scales (whose ownership is theirs); None for other kinds."""
+    if seen.ref.kind not in _SCALING:
+        return None
+    resource_id = seen.ref.key if seen.ref.kind is Kind.SCALING_TARGET else str(seen.properties.get("resourceId"))
+    return Ref(Kind.ENDPOINT, resource_id.split("/")[1]) if resource_id.startswith("endpoint/") else None
+
+
+def _scales_a_foreign_endpoint(seen: Observed, observed: Mapping[Ref, Observed]) -> bool:
+    endpoint = scaled_endpoint(seen)
+    owner = observed.get(endpoint) if endpoint is not None else None
+    return owner is not None and not owner.managed
+
+
+def _other_owner(resource: Resource, seen: Observed) -> str | None:
+    """`model M in environment E` when a managed resource's ownership tags name another model or environment than
+    `resource`'s (tags a kind does not read count as matching), else None."""
+    keys = (ENV_TAG,) if resource.ref.kind in _CONTAINER_TAGGED else (ENV_TAG, MODEL_TAG)
+    if all(seen.tags.get(key, resource.tags.get(key)) == resource.tags.get(key) for key in keys):
+        return None
+    return f"model {seen.tags.get(MODEL_TAG, '?')} in environment {seen.tags.get(ENV_TAG, '?')}"
 
 
 def _uses(seen: Observed) -> set[Ref]:
@@ -268,9 +309,12 @@ def _same(before: Any, after: Any) -> bool:
     return bool(type(before) is type(after) and before == after)
 
 
-def _conflict(resource: Resource) -> Conflict:
-    message = (
-        f"{resource.ref} exists but is not managed by modelctl (no modelctl:managed=true tag); "
-        "rename the model or environment, delete that resource, or tag it to adopt it"
-    )
-    return Conflict(resource.ref, resource.model, message)
+_UNTAGGED = (
+    "exists but is not managed by modelctl (no modelctl:managed=true tag); "
+    "rename the model or environment, delete that resource, or tag it to adopt it"
+)
+_RENAME = "AWS names join model, environment, alarm and variant names with '-': rename one so they differ"
+
+
+def _conflict(resource: Resource, problem: str) -> Conflict:
+    return Conflict(resource.ref, resource.model, f"{resource.ref} {problem}")

@@ -15,7 +15,8 @@ Events (the function serves one environment, MODELCTL_ENV; its bundles are in MO
         bundle (and prune what a removed spec left)
 
 A bundle of an unknown version, or one that does not match its digest, is refused before any AWS write and
-reported to MODELCTL_TOPIC_ARN. Drift, guardrail rollbacks and failed changes are notified by the reconcile itself
+reported to MODELCTL_TOPIC_ARN; so is one the plan refuses (another account or region, a conflict), before its
+first write. Drift, guardrail rollbacks and failed changes are notified by the reconcile itself
 (controller.outcomes), to the topics the models ask for. When a pass finds nothing left to write, the bundle is
 marked applied in the state store (status "converged", or "waiting" while something waits on a training run or an
 approval, which a later pipeline event or sweep deploys). The sagemaker SDK is never imported: images come from the
@@ -142,16 +143,21 @@ def handle(event: Mapping[str, Any], settings: Settings, clients: AwsClients) ->
     models = _changed_since_last(clients, settings, store, bundle) if trigger.kind == "bundle" else None
     summary["observed"] = "all" if models is None else sorted(models)
     # 4. Observe, plan and apply, under the environment's lock; no one is asked to confirm.
+    # A PlanError (the bundle's account or region is not this function's, a conflict with what the specs say) is
+    # refused and reported like a bad bundle: retrying the event cannot change the answer.
     options = ApplyOptions(wait_seconds=LOCK_WAIT_SECONDS, poll_seconds=settings.poll_seconds, models=models)
-    run = apply_environment(
-        bundle.catalog,
-        settings.env,
-        AwsCloud(clients),
-        store,
-        git_sha=bundle.git_sha,
-        resolve_image=bundle.resolve_image,
-        options=options,
-    )
+    try:
+        run = apply_environment(
+            bundle.catalog,
+            settings.env,
+            AwsCloud(clients),
+            store,
+            git_sha=bundle.git_sha,
+            resolve_image=bundle.resolve_image,
+            options=options,
+        )
+    except PlanError as exc:
+        return _report(clients, settings, {**summary, "status": "refused", "reason": str(exc)})
     summary |= {"changes": len(run.planned.plan.changes), "notes": dict(run.planned.desired.notes)}
     if run.result is None:
         # 5. Nothing left to write: this bundle is applied here (remember it once).

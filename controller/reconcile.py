@@ -18,6 +18,7 @@ from controller.aws.registry import ResourceOperations
 from controller.capacity import PriceTable
 from controller.cloud import Cloud
 from controller.desired import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
+from controller.diff import scaled_endpoint
 from controller.errors import PlanError
 from controller.observe import observe
 from controller.pipeline import encode_input, execution_input
@@ -86,14 +87,17 @@ def plan_environment(
     prunable -= _retained_configs(made, wanted | desired.held)
     to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
     observed = {**registry_state, **observe(operations, to_read)}
-    # 5. Read the endpoint configs endpoints serve now, when other than the wanted ones (status: who serves what).
+    # 5. Read the endpoints prunable scalable targets and policies scale: those are untagged, and are theirs.
+    scaled = {scaled_endpoint(observed[ref]) for ref in prunable if ref in observed}
+    observed |= observe(operations, [ref for ref in scaled if ref is not None and ref not in observed])
+    # 6. Read the endpoint configs endpoints serve now, when other than the wanted ones (status: who serves what).
     serving = {
         Ref(Kind.ENDPOINT_CONFIG, str(seen.properties.get("endpointConfigName")))
         for seen in observed.values()
         if seen.ref.kind is Kind.ENDPOINT
     }
     observed |= observe(operations, [ref for ref in serving if ref not in observed])
-    # 6. Diff and plan.
+    # 7. Diff and plan.
     environment = catalog.environments[env].spec
     plan = build_plan(
         env,
