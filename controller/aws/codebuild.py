@@ -14,7 +14,8 @@ from typing import Any
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
-from controller.errors import PermanentError
+from controller.aws.writes import already_exists
+from controller.errors import AwsError, PermanentError
 from controller.resources import Kind, Observed, Ref, Resource
 
 GET_BATCH = 100  # BatchGetProjects accepts at most 100 names
@@ -25,7 +26,8 @@ class ImageBuilds(Adapter):
 
     Observed shape: properties {"source": {"type", "location", "buildspec"}, "environment": {"image", "computeType",
     "privilegedMode", "variables": {name: value}}, "serviceRole"}; tags as a dict. Cost for N names: ceil(N/100)
-    BatchGetProjects. Writes: CreateProject / UpdateProject / DeleteProject, with the resource's tags.
+    BatchGetProjects. Writes: CreateProject / UpdateProject / DeleteProject, with the resource's tags; a create whose
+    name is taken updates the project when it is ours (adopts it), and refuses a foreign one.
     """
 
     kind = Kind.IMAGE_BUILD
@@ -44,7 +46,14 @@ class ImageBuilds(Adapter):
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
-        self._clients.codebuild.create_project(**_request(resource), tags=_tags(resource.tags))
+        try:
+            with translate_errors():
+                self._clients.codebuild.create_project(**_request(resource), tags=_tags(resource.tags))
+        except AwsError as error:  # the name is taken: ours (e.g. a create resent after its answer was lost) or not
+            existing = self.observe([resource.ref.key]).get(resource.ref.key) if already_exists(error) else None
+            if existing is None:
+                raise
+            self.update(resource, existing)  # refuses a foreign project
 
     @translate_errors()
     def update(self, resource: Resource, observed: Observed) -> None:

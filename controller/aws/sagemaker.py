@@ -129,8 +129,11 @@ class ModelPackageGroups(_SageMakerKind):
             require_managed(existing, "adopt")
             self.update(resource, existing)
             return
-        self._clients.sagemaker.create_model_package_group(
-            ModelPackageGroupName=resource.ref.key, Tags=aws_tags(resource.tags)
+        self._create_or_adopt(  # AWS refuses a resent create (its first answer lost) as a taken name
+            resource.ref,
+            lambda: self._clients.sagemaker.create_model_package_group(
+                ModelPackageGroupName=resource.ref.key, Tags=aws_tags(resource.tags)
+            ),
         )
 
     @translate_errors()

@@ -7,6 +7,11 @@ API reference's `Build` data type describes: `buildStatus` IN_PROGRESS with `cur
 `buildComplete` false until it finishes, then SUCCEEDED, or FAILED with the BUILD phase FAILED and its
 `contexts` message giving the reason; `endTime` set once. A build stopped with StopBuild stays STOPPED.
 
+moto 5.2 has no UpdateProject ("not implemented"), which the controller calls when a spec changes an image build
+and when a create finds its own project already there. `install()` adds it as the API reference describes it:
+`name` names the project (ResourceNotFoundException when there is none), every other field given replaces the
+project's, `tags` replaces the tag list, and the answer is {"project": <the project as BatchGetProjects shows it>}.
+
 Knobs (read when a build starts): `configure(seconds=..., fail=[FailureRule(namePrefix=<project prefix>,
 reason=...)])`, defaults from MODELCTL_LOCAL_BUILD_SECONDS (0.5) and no failures; `reset()` restores them.
 """
@@ -20,8 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from moto.codebuild.exceptions import ResourceNotFoundException
 from moto.codebuild.models import CodeBuildBackend
-from moto.core.utils import iso_8601_datetime_with_milliseconds
+from moto.codebuild.responses import CodeBuildResponse
+from moto.core.responses import ActionResult
+from moto.core.utils import iso_8601_datetime_with_milliseconds, unix_time
 
 from controller.local.control import FailureRule, failure_for
 from controller.local.patching import Patches
@@ -102,6 +110,48 @@ def install() -> None:
 
     moto_start = _patches.replace(CodeBuildBackend, "start_build", start_build)
     _patches.replace(CodeBuildBackend, "batch_get_builds", batch_get_builds)
+    _patches.replace(CodeBuildResponse, "update_project", update_project_action)
+
+
+# UpdateProject's request fields that replace the project's (the API reference's UpdateProject request syntax)
+_UPDATABLE = (
+    "description",
+    "source",
+    "secondarySources",
+    "sourceVersion",
+    "secondarySourceVersions",
+    "artifacts",
+    "secondaryArtifacts",
+    "cache",
+    "environment",
+    "serviceRole",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "encryptionKey",
+    "tags",
+    "vpcConfig",
+    "logsConfig",
+    "fileSystemLocations",
+    "buildBatchConfig",
+    "concurrentBuildLimit",
+)
+
+
+def update_project_action(self: CodeBuildResponse) -> ActionResult:
+    """The UpdateProject action: the given fields replace the project's."""
+    name = self._get_param("name")
+    project = self.codebuild_backend.codebuild_projects.get(name)
+    if project is None:
+        raise ResourceNotFoundException(
+            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
+        )
+    metadata = project.project_metadata
+    for field in _UPDATABLE:
+        value = self._get_param(field)
+        if value is not None:
+            metadata[field] = value
+    metadata["lastModifiedDate"] = unix_time()
+    return ActionResult({"project": metadata})
 
 
 def _advance(build: dict[str, Any]) -> None:

@@ -26,8 +26,8 @@ class Patches:
         return bool(self._originals)
 
     def replace(self, owner: Any, name: str, replacement: Any) -> Any:
-        """Set `owner.name` to `replacement`; returns (and remembers) what it was."""
-        previous = getattr(owner, name)
+        """Set `owner.name` to `replacement`; returns (and remembers) what it was: None for an action moto lacks."""
+        previous = getattr(owner, name, None)
         self._originals[_key(owner, name)] = previous
         setattr(owner, name, replacement)
         return previous

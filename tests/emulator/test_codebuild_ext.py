@@ -1,4 +1,4 @@
-"""controller.local.codebuild_ext: builds run for a while, then succeed or fail as the knobs say."""
+"""controller.local.codebuild_ext: builds run for a while, then succeed or fail as the knobs say; UpdateProject."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.codebuild.models import CodeBuildBackend
+from moto.codebuild.responses import CodeBuildResponse
 
 from controller.local import codebuild_ext
 from controller.local.control import FailureRule
@@ -93,3 +94,23 @@ def test_knobs_change_and_reset() -> None:
     assert changed.seconds == default.seconds and [rule.name_prefix for rule in changed.fail] == ["x"]
     codebuild_ext.reset()
     assert codebuild_ext.knobs() == default
+
+
+def test_moto_still_lacks_update_project() -> None:
+    assert codebuild_ext.original(CodeBuildResponse, "update_project") is None
+
+
+def test_update_project_replaces_the_given_fields_and_keeps_the_rest(codebuild: Any) -> None:
+    environment = {**PROJECT["environment"], "image": "standard:8.0", "privilegedMode": True}
+    answer = codebuild.update_project(
+        name="churn-train-image", environment=environment, tags=[{"key": "team", "value": "ml"}]
+    )["project"]
+    [stored] = codebuild.batch_get_projects(names=["churn-train-image"])["projects"]
+    assert answer["environment"] == stored["environment"] and stored["environment"]["image"] == "standard:8.0"
+    assert stored["source"] == PROJECT["source"] and stored["serviceRole"] == PROJECT["serviceRole"]
+    assert stored["tags"] == [{"key": "team", "value": "ml"}]
+
+
+def test_update_of_a_missing_project_is_not_found(codebuild: Any) -> None:
+    with pytest.raises(codebuild.exceptions.ResourceNotFoundException):
+        codebuild.update_project(name="nobody", description="x")
