@@ -21,10 +21,12 @@ install: $(BIN)/modelctl
 demo: install
 	$(BIN)/modelctl demo
 
+# The suite runs on one worker per core (pytest-xdist); a test file stays on one worker, in order, with its own
+# embedded emulator. `pytest` alone runs it serially.
 test: install $(ASL_VALIDATOR)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

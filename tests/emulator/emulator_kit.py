@@ -11,6 +11,8 @@ import pytest
 ROLE = "arn:aws:iam::123456789012:role/modelctl-sagemaker"
 # Lifecycle delays for these tests: endpoints provision (and roll back) in 0.2 s, a 300 s bake lasts 0.3 s
 FAST = {"delays": {"endpoint": 0.2, "training": 0.2, "bakeScale": 0.001}}
+# ...and for tests that watch every status an endpoint passes through: 1 s each, a 300 s bake 1.5 s
+WATCHED = {"delays": {"endpoint": 1.0, "training": 0.2, "bakeScale": 0.005}}
 
 
 def wait_until(probe: Callable[[], Any], timeout: float = 5.0) -> Any:

@@ -62,12 +62,12 @@ def test_duplicate_names_are_rejected_like_aws(kit: SageMakerKit) -> None:
     assert kit.describe("e")["EndpointConfigName"] == "c1"
 
 
-def test_update_switches_config_when_done_and_reports_the_old_one_meanwhile(kit: SageMakerKit) -> None:
-    _two_configs(kit)
-    kit.endpoint("e", "c1")
-    arn = kit.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")["EndpointArn"]
+def test_update_switches_config_when_done_and_reports_the_old_one_meanwhile(watched_kit: SageMakerKit) -> None:
+    _two_configs(watched_kit)
+    watched_kit.endpoint("e", "c1")
+    arn = watched_kit.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")["EndpointArn"]
     assert arn == f"{ARN}:endpoint/e"
-    seen = kit.settle("e")
+    seen = watched_kit.settle("e")
     assert [(d["EndpointStatus"], d["EndpointConfigName"]) for d in seen] == [
         ("Updating", "c1"),
         ("InService", "c2"),
@@ -95,14 +95,14 @@ def test_update_errors(kit: SageMakerKit) -> None:
     assert kit.sm.list_endpoints()["Endpoints"] == []
 
 
-def test_canary_rolls_back_to_the_old_config_when_an_alarm_trips(kit: SageMakerKit) -> None:
-    _two_configs(kit)
-    kit.alarm("errors-5xx")
-    kit.endpoint("e", "c1")
+def test_canary_rolls_back_to_the_old_config_when_an_alarm_trips(watched_kit: SageMakerKit) -> None:
+    _two_configs(watched_kit)
+    watched_kit.alarm("errors-5xx")
+    watched_kit.endpoint("e", "c1")
     config = canary(alarms=("errors-5xx",), TerminationWaitInSeconds=60, MaximumExecutionTimeoutInSeconds=1800)
-    kit.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=config)
-    kit.alarm("errors-5xx", "ALARM")
-    seen = kit.settle("e")
+    watched_kit.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=config)
+    watched_kit.alarm("errors-5xx", "ALARM")
+    seen = watched_kit.settle("e")
     assert [(d["EndpointStatus"], d["EndpointConfigName"]) for d in seen] == [
         ("Updating", "c1"),
         ("RollingBack", "c1"),

@@ -28,16 +28,16 @@ def test_a_zero_weight_is_reported(kit: SageMakerKit) -> None:
     assert (new["VariantName"], new["CurrentWeight"], new["DesiredWeight"]) == ("new", 0.0, 0.0)
 
 
-def test_weights_change_through_updating_and_keep_omitted_counts(kit: SageMakerKit) -> None:
-    _canary_endpoint(kit)
-    kit.sm.update_endpoint_weights_and_capacities(
+def test_weights_change_through_updating_and_keep_omitted_counts(watched_kit: SageMakerKit) -> None:
+    _canary_endpoint(watched_kit)
+    watched_kit.sm.update_endpoint_weights_and_capacities(
         EndpointName="e",
         DesiredWeightsAndCapacities=[
             {"VariantName": "old", "DesiredWeight": 0.9},
             {"VariantName": "new", "DesiredWeight": 0.1, "DesiredInstanceCount": 3},
         ],
     )
-    seen = kit.settle("e")
+    seen = watched_kit.settle("e")
     assert [d["EndpointStatus"] for d in seen] == ["Updating", "InService"]
     during = {v["VariantName"]: v for v in seen[0]["ProductionVariants"]}
     assert (during["new"]["CurrentWeight"], during["new"]["DesiredWeight"]) == (0.0, 0.1)
