@@ -12,11 +12,12 @@ resource the sweep did not return (SageMaker has no batch describe).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from controller.aws.batching import iso, name_filter, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.aws.tagging import SWEEP_FROM, managed_tags, tags_for
+from controller.aws.tagging import ownership_tags
 from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, PermanentError
 from controller.resources import Kind, Observed, Ref, Resource
@@ -45,16 +46,17 @@ class _SageMakerKind(Adapter):
             for summary in page.get(result, []):
                 if summary[name_field] in wanted:
                     found[summary[name_field]] = summary[arn_field]
-        swept = managed_tags(self._clients, self._resource_type) if len(found) >= SWEEP_FROM else {}
+        with ownership_tags(self._clients, self._resource_type, len(found), self._tags) as tags_of:
 
-        def observe_one(name_arn: tuple[str, str]) -> Observed:
-            name, arn = name_arn
-            return self._read(name, arn, tags_for(swept, arn) or self._tags(arn))
+            def observe_one(name_arn: tuple[str, str]) -> Observed:
+                name, arn = name_arn
+                return replace(self._read(name, arn), tags=tags_of(arn))
 
-        observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
+            observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
         return {item.ref.key: item for item in observed if item is not None}
 
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+    def _read(self, name: str, arn: str) -> Observed:
+        """The kind's own read of one resource (its tags are added by `observe`)."""
         raise NotImplementedError
 
     def _create_or_adopt(self, ref: Ref, create: Callable[[], object]) -> None:
@@ -101,7 +103,7 @@ class ModelPackageGroups(_SageMakerKind):
     )
     _resource_type = "sagemaker:model-package-group"
 
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+    def _read(self, name: str, arn: str) -> Observed:
         pages = self._clients.sagemaker.get_paginator("list_model_packages").paginate(
             ModelPackageGroupName=name,
             SortBy="CreationTime",
@@ -120,7 +122,7 @@ class ModelPackageGroups(_SageMakerKind):
             }
             for summary in summaries
         ]
-        return Observed(ref=Ref(self.kind, name), properties={}, tags=tags, extra={"arn": arn, "versions": versions})
+        return Observed(ref=Ref(self.kind, name), properties={}, extra={"arn": arn, "versions": versions})
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
@@ -161,7 +163,7 @@ class Models(_SageMakerKind):
     _list = ("list_models", "Models", "ModelName", "ModelArn")
     _resource_type = "sagemaker:model"
 
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+    def _read(self, name: str, arn: str) -> Observed:
         model = self._clients.sagemaker.describe_model(ModelName=name)
         container = model.get("PrimaryContainer") or (model.get("Containers") or [{}])[0]
         properties = {
@@ -169,7 +171,7 @@ class Models(_SageMakerKind):
             "modelDataUrl": container.get("ModelDataUrl", ""),
             "executionRoleArn": model.get("ExecutionRoleArn", ""),
         }
-        return Observed(ref=Ref(self.kind, name), properties=properties, tags=tags)
+        return Observed(ref=Ref(self.kind, name), properties=properties)
 
     def create(self, resource: Resource) -> None:
         raise PermanentError(f"{resource.ref} is made by its pipeline or by promotion, not by apply")

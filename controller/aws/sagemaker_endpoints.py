@@ -32,7 +32,7 @@ class EndpointConfigs(_SageMakerKind):
 
     Observed shape: properties {"variants": [{"name", "model", "instanceType", "instanceCount": int, "weight":
     int | float (int when whole)}] sorted by name, "dataCapture": {"samplingPercent": int, "destination": str} |
-    None}; tags. Per key: DescribeEndpointConfig + ListTags.
+    None}; tags. Per key: DescribeEndpointConfig, and the tags (controller.aws.sagemaker's loop).
 
     Writes: create = CreateEndpointConfig (ProductionVariants from properties["variants"], DataCaptureConfig of
     Input and Output from properties["dataCapture"], the resource's tags); the name taken by a managed config is
@@ -44,7 +44,7 @@ class EndpointConfigs(_SageMakerKind):
     _list = ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn")
     _resource_type = "sagemaker:endpoint-config"
 
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+    def _read(self, name: str, arn: str) -> Observed:
         config = self._clients.sagemaker.describe_endpoint_config(EndpointConfigName=name)
         variants = sorted(
             (
@@ -66,7 +66,7 @@ class EndpointConfigs(_SageMakerKind):
             else None
         )
         properties = {"variants": variants, "dataCapture": data_capture}
-        return Observed(ref=Ref(self.kind, name), properties=properties, tags=tags)
+        return Observed(ref=Ref(self.kind, name), properties=properties)
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
@@ -131,7 +131,7 @@ class Endpoints(_SageMakerKind):
     _list = ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn")
     _resource_type = "sagemaker:endpoint"
 
-    def _read(self, name: str, arn: str, tags: dict[str, str]) -> Observed:
+    def _read(self, name: str, arn: str) -> Observed:
         endpoint = self._clients.sagemaker.describe_endpoint(EndpointName=name)
         variants = sorted(
             (_live_variant(variant) for variant in endpoint.get("ProductionVariants", [])),
@@ -145,7 +145,6 @@ class Endpoints(_SageMakerKind):
         return Observed(
             ref=Ref(self.kind, name),
             properties={"endpointConfigName": endpoint["EndpointConfigName"]},
-            tags=tags,
             status=endpoint.get("EndpointStatus", ""),
             extra=extra,
         )

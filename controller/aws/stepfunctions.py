@@ -15,7 +15,7 @@ from controller.aws.batching import iso, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter, AwsClients
 from controller.aws.ssm import ensure_labelled
-from controller.aws.tagging import SWEEP_FROM, managed_tags, tags_for
+from controller.aws.tagging import TagReader, ownership_tags
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
@@ -68,18 +68,20 @@ class StateMachines(Adapter):
         if not keys:
             return {}
         found = _machine_arns(self._clients, set(keys))
-        swept = managed_tags(self._clients, RESOURCE_TYPE) if len(found) >= SWEEP_FROM else {}
+        with ownership_tags(self._clients, RESOURCE_TYPE, len(found), self._tags) as tags_of:
 
-        def observe_one(name_arn: tuple[str, str]) -> Observed:
-            return self._observe_one(*name_arn, swept)
+            def observe_one(name_arn: tuple[str, str]) -> Observed:
+                return self._observe_one(*name_arn, tags_of)
 
-        observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
+            observed = run_concurrently(missing_as_none(observe_one), sorted(found.items()), self._clients.max_workers)
         return {item.ref.key: item for item in observed if item is not None}
 
-    def _observe_one(self, name: str, arn: str, swept: dict[str, dict[str, str]]) -> Observed:
+    def _tags(self, arn: str) -> dict[str, str]:
+        return tag_map(self._clients.stepfunctions.list_tags_for_resource(resourceArn=arn).get("tags", []))
+
+    def _observe_one(self, name: str, arn: str, tags_of: TagReader) -> Observed:
         sfn = self._clients.stepfunctions
         machine = sfn.describe_state_machine(stateMachineArn=arn)
-        tags = tags_for(swept, arn) or tag_map(sfn.list_tags_for_resource(resourceArn=arn).get("tags", []))
         listed = sfn.list_executions(stateMachineArn=arn, maxResults=EXECUTIONS_SHOWN).get("executions", [])
         listed = sorted(listed, key=lambda execution: execution["startDate"], reverse=True)
         executions = [
@@ -99,7 +101,7 @@ class StateMachines(Adapter):
         return Observed(
             ref=Ref(self.kind, name),
             properties={"definitionDigest": definition_digest(machine["definition"]), "roleArn": machine["roleArn"]},
-            tags=tags,
+            tags=tags_of(arn),
             status=machine.get("status", ""),
             extra={"arn": arn, "executions": executions},
         )

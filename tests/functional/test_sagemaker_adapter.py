@@ -150,8 +150,7 @@ def test_a_model_deleted_between_list_and_describe_is_absent(offline: AwsClients
             {"Models": [{"ModelName": "churn-aaaa-1", "ModelArn": arn, "CreationTime": datetime.now(UTC)}]},
             {"NameContains": "churn-aaaa-1", "MaxResults": 100},
         )
-        stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": arn})
-        stub.add_client_error(
+        stub.add_client_error(  # described before its tags are read: a deleted model costs no tag read
             "describe_model", service_error_code="ValidationException", service_message='Could not find model "x".'
         )
         assert Models(offline).observe(["churn-aaaa-1"]) == {}

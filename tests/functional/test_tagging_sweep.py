@@ -66,7 +66,7 @@ def test_a_resource_the_sweep_does_not_list_yet_is_read_directly_and_still_ours(
     def lagging(clients: AwsClients, resource_type: str) -> dict[str, dict[str, str]]:
         return {arn: tags for arn, tags in real(clients, resource_type).items() if not arn.endswith("/sweep-00-dev")}
 
-    monkeypatch.setattr("controller.aws.sagemaker.managed_tags", lagging)
+    monkeypatch.setattr(tagging, "managed_tags", lagging)
     observed = ModelPackageGroups(clients).observe(groups)
     assert all(observed[name].managed for name in groups)
     assert clients.calls["sagemaker.ListTags"] == 1  # the lagging one, read directly
