@@ -14,8 +14,8 @@ from typing import Any
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
-from controller.aws.writes import already_exists
-from controller.errors import AwsError, PermanentError
+from controller.aws.writes import create_or_adopt
+from controller.errors import PermanentError
 from controller.resources import Kind, Observed, Ref, Resource
 
 GET_BATCH = 100  # BatchGetProjects accepts at most 100 names
@@ -46,14 +46,11 @@ class ImageBuilds(Adapter):
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
-        try:
-            with translate_errors():
-                self._clients.codebuild.create_project(**_request(resource), tags=_tags(resource.tags))
-        except AwsError as error:  # the name is taken: ours (e.g. a create resent after its answer was lost) or not
-            existing = self.observe([resource.ref.key]).get(resource.ref.key) if already_exists(error) else None
-            if existing is None:
-                raise
-            self.update(resource, existing)  # refuses a foreign project
+        create_or_adopt(
+            lambda: self._clients.codebuild.create_project(**_request(resource), tags=_tags(resource.tags)),
+            lambda: self.observe([resource.ref.key]).get(resource.ref.key),
+            lambda found: self.update(resource, found),  # ours: brought up to date; a foreign project is refused
+        )
 
     @translate_errors()
     def update(self, resource: Resource, observed: Observed) -> None:

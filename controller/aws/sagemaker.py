@@ -18,8 +18,8 @@ from controller.aws.batching import iso, name_filter, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
 from controller.aws.tagging import ownership_tags
-from controller.aws.writes import already_exists, aws_tags, require_managed
-from controller.errors import AwsError, PermanentError
+from controller.aws.writes import aws_tags, create_or_adopt, require_managed
+from controller.errors import PermanentError
 from controller.resources import Kind, Observed, Ref, Resource
 
 PAGE = 100  # the largest MaxResults SageMaker's List* calls accept
@@ -62,16 +62,11 @@ class _SageMakerKind(Adapter):
     def _create_or_adopt(self, ref: Ref, create: Callable[[], object]) -> None:
         """Run `create`; when the name is taken, succeed if the existing resource is managed (adopt it), else
         raise PermanentError (a foreign resource is never taken over)."""
-        try:
-            with translate_errors():
-                create()
-        except AwsError as error:
-            if not already_exists(error):
-                raise
-            existing = self.observe([ref.key]).get(ref.key)
-            if existing is None:  # deleted since: the next apply creates it
-                raise
-            require_managed(existing, "adopt")
+        create_or_adopt(
+            create,
+            lambda: self.observe([ref.key]).get(ref.key),
+            lambda found: require_managed(found, "adopt"),
+        )
 
     def _tags(self, arn: str) -> dict[str, str]:
         tags: dict[str, str] = {}
