@@ -12,5 +12,12 @@ one module per patched service, each exposing an idempotent `install()`:
     bootstrap           what the real stack provides (bucket, role, topic, state table), created if missing
     patching            Patches: replace moto attributes, remembering what they were (for the tests)
 
+    moto_support        the moto releases the patches are known to work with; importing this package with any
+                        other release fails at once with one clear line (see require_supported_moto)
+
 Nothing else in controller imports moto; `pip install modelctl[local]` brings it.
 """
+
+from controller.local.moto_support import require_supported_moto
+
+require_supported_moto()

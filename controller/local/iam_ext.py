@@ -46,6 +46,7 @@ or response methods that moto's call_action() runs after this authorization, so 
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -204,12 +205,20 @@ RESOURCE_RULES: dict[str, Callable[[str, Parameters, Place], list[str]]] = {
 }
 
 
+def _request_protocol(service_model: Any, request: Any) -> str:
+    """The wire protocol of `request`: moto 5.2.6 reads it from the request itself (content type and the
+    smithy-protocol header); moto 5.2.5 took the content type alone."""
+    if "request" in inspect.signature(determine_request_protocol).parameters:
+        return str(determine_request_protocol(service_model, request))
+    return str(determine_request_protocol(service_model, request.content_type))
+
+
 def _parameters(response: Any) -> Parameters:
     """The request's parameters by API member name, parsed as moto's automated parameter parsing does."""
     service_model = get_service_model(response.boto3_service_name)
     operation = service_model.operation_model(response._get_action())  # also matches a REST route's URI labels
     request = response.normalized_request
-    protocol = determine_request_protocol(service_model, request.content_type)
+    protocol = _request_protocol(service_model, request)
     parser = PROTOCOL_PARSERS[protocol](operation, map_type=dict)
     parsed: Parameters = parser.parse(
         {
