@@ -14,9 +14,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from controller import lambda_reconcile
 from controller.aws.connect import connect
 from controller.aws.session import AwsClients
+from reconciler_lambda import reconcile as lambda_reconcile
 
 logger = Logger(service="modelctl-reconciler")
 _clients: list[AwsClients] = []  # made on first use, kept across warm invocations

@@ -22,7 +22,7 @@ from controller.aws.batching import chunks
 from controller.aws.errors import translate
 from controller.aws.session import Adapter, AwsClients
 from controller.errors import ConflictError, TemporaryError
-from controller.store import Condition, Item, Value
+from controller.reconcile.store import Condition, Item, Value
 
 TABLE_NAME = "modelctl-state"
 BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests
@@ -97,7 +97,7 @@ def _condition(condition: Condition | None) -> dict[str, Any]:
 
 
 class StateTable(Adapter):
-    """controller.store.Table on DynamoDB. name: the table's name."""
+    """controller.reconcile.store.Table on DynamoDB. name: the table's name."""
 
     def __init__(self, clients: AwsClients, name: str = TABLE_NAME) -> None:
         super().__init__(clients)

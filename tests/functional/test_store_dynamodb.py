@@ -19,7 +19,7 @@ from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME, StateTable
 from controller.errors import ConflictError, LockHeldError, TemporaryError
 from controller.local.bootstrap import ensure_prerequisites
-from controller.store import ApplyRecord, Condition, ModelRecord, Revision, Serving, StateStore
+from controller.reconcile.store import ApplyRecord, Condition, ModelRecord, Revision, Serving, StateStore
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from controller.aws.registry import ResourceOperations
 from controller.errors import ModelctlError, NotFoundError, TemporaryError
-from controller.plan import Action, Change, Plan
+from controller.plan.plan import Action, Change, Plan
 from controller.resources import Kind, Observed, Ref, Resource
 
 BUSY_CODE = "EndpointBusy"

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from controller.cli import main as modelctl
+from controller.cli.main import main as modelctl
 
 MODEL, ENV = "churn-xgb", "dev"
 EXAMPLES = Path(__file__).resolve().parents[1] / "specs"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from controller.plan import Action, Change, Classification, Plan
+from controller.plan.plan import Action, Change, Classification, Plan
 from controller.resources import Kind
 
 NO_CHANGES = "No changes. AWS matches the specs."

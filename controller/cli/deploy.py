@@ -15,16 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from controller import render
-from controller.apply import ApplyResult, Status
-from controller.aws_context import Session, aws_for
-from controller.capacity import PriceTable, load_price_table
+from controller.cli import render
+from controller.cli.gitinfo import git_sha
+from controller.cli.images import resolve_framework_image
+from controller.cli.session import Session, aws_for
 from controller.errors import SpecError
-from controller.gitinfo import git_sha
-from controller.health import Health, ModelStatus, model_status
-from controller.images import resolve_framework_image
-from controller.plan import Plan
-from controller.reconcile import ApplyOptions, PlanResult, apply_environment, plan_with_state, retrain_model
+from controller.plan.capacity import PriceTable, load_price_table
+from controller.plan.plan import Plan
+from controller.reconcile.executor import ApplyResult, Status
+from controller.reconcile.health import Health, ModelStatus, model_status
+from controller.reconcile.orchestrate import ApplyOptions, PlanResult, apply_environment, plan_with_state, retrain_model
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
 from controller.spec.types import duration_seconds

@@ -12,20 +12,21 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from controller import naming, outcomes
-from controller.apply import ApplyResult, Executor
+from controller import naming
+from controller.aws.cloud import Cloud
 from controller.aws.registry import ResourceOperations
-from controller.capacity import PriceTable
-from controller.cloud import Cloud
-from controller.desired import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
-from controller.diff import scaled_endpoint
+from controller.desired.state import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
 from controller.errors import PlanError
-from controller.observe import observe
-from controller.pipeline import encode_input, execution_input
-from controller.plan import Change, Plan, build_plan
+from controller.pipeline.definition import encode_input, execution_input
+from controller.plan.capacity import PriceTable
+from controller.plan.diff import scaled_endpoint
+from controller.plan.plan import Change, Plan, build_plan
+from controller.reconcile import records as outcomes
+from controller.reconcile.executor import ApplyResult, Executor
+from controller.reconcile.observe import observe
+from controller.reconcile.store import StateStore
 from controller.resources import Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
-from controller.store import StateStore
 
 RETAINED_CONFIGS = 5  # endpoint configs kept per endpoint (SPEC.md: the last 5 versions roll back without retraining)
 

@@ -22,19 +22,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from controller import naming, render
+from controller import naming
 from controller.aws import lineage
 from controller.aws.connect import connect
 from controller.aws.session import AwsClients
-from controller.aws_context import Session, aws_for
-from controller.commands import EXIT_ERROR, EXIT_OK, Context, _planned, context
-from controller.gitinfo import git_sha
-from controller.reconcile import PlanResult
+from controller.cli import render
+from controller.cli.deploy import EXIT_ERROR, EXIT_OK, Context, _planned, context
+from controller.cli.gitinfo import git_sha
+from controller.cli.session import Session, aws_for
+from controller.reconcile.orchestrate import PlanResult
+from controller.reconcile.store import HistoryEntry
 from controller.resources import Kind, Ref
 from controller.spec.catalog import Catalog
+from controller.spec.edits import EditError, diff, pin_variants, revert_commits
 from controller.spec.loader import load_catalog
-from controller.spec_edits import EditError, diff, pin_variants, revert_commits
-from controller.store import HistoryEntry
 
 
 def rollback(args: argparse.Namespace) -> int:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from controller.desired import DesiredState
-from controller.plan import Change, Classification
+from controller.desired.state import DesiredState
+from controller.plan.plan import Change, Classification
 from controller.resources import Kind, Observed, Ref
 
 PIPELINE_FAILED = "PipelineFailed"

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from controller.pipeline_params import (
+from controller.pipeline.params import (
     ALL_EVENTS,
     GIT_SHA_TAG,
     RUN_ID_FORMAT,
@@ -71,7 +71,7 @@ from controller.pipeline_params import (
     model_version,
     run_id_for,
 )
-from controller.pipeline_states import SDK, Flow, fmt, literal, tag_list
+from controller.pipeline.states import SDK, Flow, fmt, literal, tag_list
 
 __all__ = [
     "ALL_EVENTS",

@@ -9,15 +9,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from controller.apply import ApplyResult, Outcome, Status
+from controller.aws.cloud import Cloud
 from controller.aws.sagemaker_endpoints import rollback_of
-from controller.cloud import Cloud
-from controller.plan import Action, Change
+from controller.plan.plan import Action, Change
+from controller.reconcile.executor import ApplyResult, Outcome, Status
+from controller.reconcile.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
 from controller.resources import SPEC_DIGEST_TAG, Kind, Resource
-from controller.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
 
 if TYPE_CHECKING:
-    from controller.reconcile import PlanResult
+    from controller.reconcile.orchestrate import PlanResult
 
 
 def remember_before_create(env: str, change: Change, store: StateStore) -> None:

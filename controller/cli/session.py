@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from controller.aws.cloud import AwsCloud
 from controller.aws.connect import connect
 from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME, StateTable
-from controller.cloud import AwsCloud
+from controller.reconcile.store import StateStore
 from controller.spec.models import Environment
-from controller.store import StateStore
 
 
 @dataclass(frozen=True)

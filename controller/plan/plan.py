@@ -36,10 +36,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from controller import capacity
-from controller.capacity import Capacity, Instances, PriceTable
-from controller.diff import Action, Conflict, FieldChange, ResourceDiff, diff, leaves
 from controller.errors import PlanError
+from controller.plan import capacity
+from controller.plan.capacity import Capacity, Instances, PriceTable
+from controller.plan.diff import Action, Conflict, FieldChange, ResourceDiff, diff, leaves
 from controller.resources import Kind, Observed, Ref, Resource
 
 __all__ = [

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller import naming
-from controller.api_access import allow_list
-from controller.desired_pipeline import ImageResolver, TrainingSide
-from controller.pipeline import (
+from controller.desired.api_access import allow_list
+from controller.desired.training import ImageResolver, TrainingSide
+from controller.pipeline.definition import (
     Trigger,
     build_definition,
     encode_input,

@@ -31,15 +31,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from controller.apply import Status
 from controller.aws import s3, sns
+from controller.aws.cloud import AwsCloud
 from controller.aws.session import AwsClients
 from controller.aws.statetable import StateTable
-from controller.bundle import BUNDLE_PREFIX, LATEST_KEY, Bundle, bundle_key, changed_models, load_bundle
-from controller.cloud import AwsCloud
+from controller.desired.bundle import BUNDLE_PREFIX, LATEST_KEY, Bundle, bundle_key, changed_models, load_bundle
 from controller.errors import NotFoundError, PlanError, SpecError
-from controller.reconcile import ApplyOptions, apply_environment
-from controller.store import StateStore
+from controller.reconcile.executor import Status
+from controller.reconcile.orchestrate import ApplyOptions, apply_environment
+from controller.reconcile.store import StateStore
 
 PIPELINE_END_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 LOCK_WAIT_SECONDS = 60  # a reconcile started by another event finishes well within this, usually

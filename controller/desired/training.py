@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller import naming
-from controller.pipeline import ALL_EVENTS as PIPELINE_EVENTS
-from controller.pipeline import (
+from controller.pipeline.definition import ALL_EVENTS as PIPELINE_EVENTS
+from controller.pipeline.definition import (
     BatchTransform,
     BuiltImage,
     Channel,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controller.desired import ImageResolver, desired_state
+from controller.cli.images import image_key
+from controller.desired.state import ImageResolver, desired_state
 from controller.errors import PlanError
-from controller.images import image_key
 from controller.spec.catalog import Catalog
 from controller.spec.identity import digest
 from controller.spec.loader import load_parsed

@@ -13,11 +13,11 @@ import sys
 from datetime import UTC, datetime
 
 from controller.aws import s3
-from controller.aws_context import aws_for
-from controller.bundle import LATEST_KEY, build_bundle, bundle_key, dumps, latest_pointer
-from controller.commands import EXIT_ERROR, EXIT_OK, load_or_report
-from controller.gitinfo import git_author, git_sha
-from controller.images import resolve_framework_image
+from controller.cli.deploy import EXIT_ERROR, EXIT_OK, load_or_report
+from controller.cli.gitinfo import git_author, git_sha
+from controller.cli.images import resolve_framework_image
+from controller.cli.session import aws_for
+from controller.desired.bundle import LATEST_KEY, build_bundle, bundle_key, dumps, latest_pointer
 
 
 def bundle(args: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ def _local_serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from controller.demo import run_demo
+    from controller.cli.demo import run_demo
 
     return run_demo()
 
