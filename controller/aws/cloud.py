@@ -1,31 +1,18 @@
-"""The one object through which the orchestrator reaches AWS: adapters, the caller's identity, notifications.
-
-`Cloud` is a Protocol so controller.reconcile stays free of boto3 and tests can hand it a fake; `AwsCloud` is the
-implementation over AwsClients, made by controller.aws_context for the CLI and by the reconciler Lambda.
+"""`AwsCloud`: the controller.ports.Cloud over real (or emulated) AWS clients: the adapter registry, the caller's
+identity (STS) and notifications (SNS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from controller.aws import account, sns
-from controller.aws.account import Caller
-from controller.aws.registry import ResourceOperations, build_registry
+from controller.aws.registry import build_registry
 from controller.aws.session import AwsClients
+from controller.ports import Caller, ResourceOperations
 from controller.resources import Kind
-
-
-class Cloud(Protocol):
-    """operations: the adapters by kind; caller(): who we are and where; notify(): publish one notification."""
-
-    @property
-    def operations(self) -> Mapping[Kind, ResourceOperations]: ...
-
-    def caller(self) -> Caller: ...
-
-    def notify(self, topic_arn: str, subject: str, message: Mapping[str, Any]) -> None: ...
 
 
 @dataclass

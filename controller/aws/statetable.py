@@ -22,7 +22,7 @@ from controller.aws.batching import chunks
 from controller.aws.errors import translate
 from controller.aws.session import Adapter, AwsClients
 from controller.errors import ConflictError, TemporaryError
-from controller.reconcile.store import Condition, Item, Value
+from controller.ports import Condition, Item, Value
 
 TABLE_NAME = "modelctl-state"
 BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests

@@ -24,7 +24,8 @@ from controller.plan.capacity import PriceTable, load_price_table
 from controller.plan.plan import Plan
 from controller.reconcile.executor import ApplyResult, Status
 from controller.reconcile.health import Health, ModelStatus, model_status
-from controller.reconcile.orchestrate import ApplyOptions, PlanResult, apply_environment, plan_with_state, retrain_model
+from controller.reconcile.orchestrate import ApplyOptions, apply_environment, plan_with_state, retrain_model
+from controller.reconcile.result import PlanResult
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
 from controller.spec.types import duration_seconds

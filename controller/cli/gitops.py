@@ -30,7 +30,7 @@ from controller.cli import render
 from controller.cli.deploy import EXIT_ERROR, EXIT_OK, Context, _planned, context
 from controller.cli.gitinfo import git_sha
 from controller.cli.session import Session, aws_for
-from controller.reconcile.orchestrate import PlanResult
+from controller.reconcile.result import PlanResult
 from controller.reconcile.store import HistoryEntry
 from controller.resources import Kind, Ref
 from controller.spec.catalog import Catalog

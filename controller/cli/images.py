@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from controller.desired.training import image_key
 from controller.errors import PlanError
 from controller.spec.models import FrameworkImage
 
@@ -26,11 +27,6 @@ def resolve_framework_image(framework: FrameworkImage, region: str, role: str, i
         cache[key] = _retrieve(framework.name, framework.version, region, role, instance_type)
         _save_cache(cache)
     return cache[key]
-
-
-def image_key(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
-    """What a resolved URI is filed under, in the cache and in a bundle's image table."""
-    return "|".join((framework.name, framework.version, region, role, instance_type))
 
 
 def _retrieve(name: str, version: str, region: str, role: str, instance_type: str) -> str:

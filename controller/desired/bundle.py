@@ -6,7 +6,7 @@ A bundle is one JSON object (`BUNDLE_VERSION` 1):
     bundleVersion  1; a reconciler refuses any other version
     gitSha         the commit the specs come from; author: `Name <email>` of its author; createdAt: ISO 8601 UTC
     specs          every valid spec document as plain data, [{"file", "index", "data"}] in file order
-    images         every `framework` image the specs use, resolved: controller.images.image_key -> URI
+    images         every `framework` image the specs use, resolved: controller.desired.training.image_key -> URI
     digest         SHA-256 of the canonical JSON of all the fields above; a bundle that does not match is refused
 
 Stored in the environment's artifact bucket as `bundles/<git sha>.json`, then `bundles/latest.json` points at it.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controller.cli.images import image_key
 from controller.desired.state import ImageResolver, desired_state
+from controller.desired.training import image_key
 from controller.errors import PlanError
 from controller.spec.catalog import Catalog
 from controller.spec.identity import digest

@@ -156,3 +156,8 @@ def source_type(repo: str) -> str:
         if marker in host:
             return kind
     return "GITHUB_ENTERPRISE"
+
+
+def image_key(framework: FrameworkImage, region: str, role: str, instance_type: str) -> str:
+    """What a resolved URI is filed under, in the cache and in a bundle's image table."""
+    return "|".join((framework.name, framework.version, region, role, instance_type))

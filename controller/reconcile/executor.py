@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from controller.aws.registry import ResourceOperations
 from controller.errors import ModelctlError, NotFoundError, TemporaryError
 from controller.plan.plan import Action, Change, Plan
+from controller.ports import ResourceOperations
 from controller.resources import Kind, Observed, Ref, Resource
 
 BUSY_CODE = "EndpointBusy"

@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from controller.aws.registry import ResourceOperations
 from controller.errors import PlanError
+from controller.ports import ResourceOperations
 from controller.resources import Kind, Observed, Ref
 
 

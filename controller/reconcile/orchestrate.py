@@ -13,17 +13,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from controller import naming
-from controller.aws.cloud import Cloud
-from controller.aws.registry import ResourceOperations
 from controller.desired.state import DesiredState, ImageResolver, ModelVersion, Registry, desired_state
 from controller.errors import PlanError
 from controller.pipeline.definition import encode_input, execution_input
 from controller.plan.capacity import PriceTable
 from controller.plan.diff import scaled_endpoint
 from controller.plan.plan import Change, Plan, build_plan
-from controller.reconcile import records as outcomes
+from controller.ports import Cloud, ResourceOperations
+from controller.reconcile import records, rollbacks
 from controller.reconcile.executor import ApplyResult, Executor
+from controller.reconcile.notifications import notify_outcomes
 from controller.reconcile.observe import observe
+from controller.reconcile.result import PlanResult
 from controller.reconcile.store import StateStore
 from controller.resources import Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
@@ -36,15 +37,6 @@ _PRUNABLE = frozenset(Kind) - {Kind.MODEL_PACKAGE_GROUP, Kind.PIPELINE_RUN, Kind
 # Kinds the desired state only declares when they are known to be absent, so there is nothing to observe:
 # a promoted version is wanted only when the environment's registry (already read) lacks it.
 _DECLARED_ABSENT = frozenset({Kind.PROMOTED_VERSION})
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """A plan and what it was computed from: the desired state (notes, held resources) and the observed state."""
-
-    plan: Plan
-    desired: DesiredState
-    observed: Mapping[Ref, Observed]
 
 
 def plan_environment(
@@ -78,7 +70,7 @@ def plan_environment(
         catalog, env, git_sha=git_sha, registry=registry, resolve_image=resolve_image, poll_seconds=poll_seconds
     )
     # 3. Hold endpoints whose wanted config a guardrail already rolled back: the same config is not retried.
-    desired = _hold_rolled_back(desired, rolled_back or {})
+    desired = rollbacks.hold_rolled_back(desired, rolled_back or {})
     if models is not None:
         desired = _only(desired, catalog, models)
     # 4. Observe every desired resource, and what the inventory says we made that is no longer desired.
@@ -132,21 +124,6 @@ def _only(desired: DesiredState, catalog: Catalog, models: Collection[str]) -> D
         desired,
         resources=tuple(r for r in desired.resources if r.model not in skipped),
         notes={model: notes for model, notes in desired.notes.items() if model not in skipped},
-    )
-
-
-def _hold_rolled_back(desired: DesiredState, rolled_back: Mapping[str, str]) -> DesiredState:
-    held = {
-        r.ref
-        for r in desired.resources
-        if r.ref.kind is Kind.ENDPOINT and rolled_back.get(r.ref.key) == r.properties.get("endpointConfigName")
-    }
-    if not held:
-        return desired
-    return replace(
-        desired,
-        resources=tuple(r for r in desired.resources if r.ref not in held),
-        held=desired.held | held,
     )
 
 
@@ -265,14 +242,14 @@ def apply_environment(
         )
 
     planned = plan_now()
-    if not planned.plan.has_changes and options.saved_plan is None and not outcomes.new_rollbacks(planned, store, env):
+    if not planned.plan.has_changes and options.saved_plan is None and not rollbacks.new_rollbacks(planned, store, env):
         return ApplyRun(planned, None)
     # 3. One reconcile per environment at a time: take the lock, then plan again under it.
     with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
         planned = plan_now()
         # 4. Record guardrail rollbacks seen since the last run (and tell the owners); the endpoint is then held.
-        if outcomes.new_rollbacks(planned, store, env):
-            outcomes.note_rollbacks(env, planned, store, cloud)
+        if rollbacks.new_rollbacks(planned, store, env):
+            rollbacks.note_rollbacks(env, planned, store, cloud)
             planned = plan_now()
         # 5. A saved plan must still describe AWS: applying it after AWS moved on is refused.
         if options.saved_plan is not None:
@@ -289,19 +266,19 @@ def apply_environment(
 
         def before_write(change: Change) -> None:
             lock.check()
-            outcomes.remember_before_create(env, change, store)
+            records.remember_before_create(env, change, store)
 
         executor = Executor(
             cloud.operations,
             before_write=before_write,
-            after_write=lambda change: outcomes.bookkeep(env, change, store, options.after_write),
+            after_write=lambda change: records.bookkeep(env, change, store, options.after_write),
         )
         desired = {r.ref: r for r in planned.desired.resources}
         result = executor.apply(planned.plan, desired, planned.observed, allow_delete=options.allow_delete)
         # 8. Tell owners what only the reconciler sees: drift it undid, changes that failed.
-        outcomes.notify_outcomes(env, planned, result, store, cloud)
+        notify_outcomes(env, planned, result, store, cloud)
         # 9. Record what was applied (history) for `modelctl history` and rollbacks.
-        store.record_apply(outcomes.apply_record(env, planned, result, started, store.who))
+        store.record_apply(records.apply_record(env, planned, result, started, store.who))
     return ApplyRun(planned, result)
 
 

@@ -27,66 +27,14 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from controller.errors import ConflictError, LockHeldError, LockLostError, ModelctlError
-
-Value = str | float  # attribute values: strings and numbers (ints included); structures are stored as JSON text
-Item = Mapping[str, Value]
-
-
-@dataclass(frozen=True)
-class Condition:
-    """When a conditional write may go ahead, judged on the item stored under the same key.
-
-    when_absent: the write may go ahead when no item is stored
-    equal: (attribute, value) pairs an existing item must all hold
-    below: (attribute, number) pairs: an existing item's numeric attribute must be less than the number
-    An existing item passes when it meets every test in `equal` and `below`, and there is at least one test.
-    """
-
-    when_absent: bool = False
-    equal: tuple[tuple[str, str], ...] = ()
-    below: tuple[tuple[str, float], ...] = ()
-
-    def allows(self, current: Item | None) -> bool:
-        """Whether the write may go ahead given the stored item (None: no item). The fake table's semantics."""
-        if current is None:
-            return self.when_absent
-        tests = [current.get(name) == value for name, value in self.equal]
-        for name, limit in self.below:
-            stored = current.get(name)
-            tests.append(isinstance(stored, int | float) and stored < limit)
-        return bool(tests) and all(tests)
-
-
-class Table(Protocol):
-    """The key-value table the store runs on. A refused `condition` raises ConflictError."""
-
-    def get(self, pk: str, sk: str) -> dict[str, Value] | None:
-        """The item under (pk, sk), read consistently, or None."""
-
-    def put(self, item: Item, *, condition: Condition | None = None) -> None:
-        """Write the whole item (keys included), replacing any stored one."""
-
-    def update(self, pk: str, sk: str, values: Item, *, condition: Condition | None = None) -> None:
-        """Set the given attributes of the item under (pk, sk)."""
-
-    def delete(self, pk: str, sk: str, *, condition: Condition | None = None) -> None:
-        """Remove the item under (pk, sk), if any."""
-
-    def query(self, pk: str, *, newest_first: bool = False, limit: int | None = None) -> list[dict[str, Value]]:
-        """Items under pk in sk order (descending when newest_first), at most `limit` of them."""
-
-    def put_many(self, items: Iterable[Item]) -> None:
-        """Write many items, unconditionally."""
-
-    def delete_many(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Remove many items by (pk, sk), unconditionally."""
+from controller.ports import Condition, Item, Table, Value
 
 
 class Serving(NamedTuple):

@@ -25,7 +25,8 @@ from controller.errors import ModelctlError
 from controller.local import control
 from controller.reconcile.executor import Status
 from controller.reconcile.health import Health, model_status
-from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, PlanResult, apply_environment, plan_with_state
+from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, apply_environment, plan_with_state
+from controller.reconcile.result import PlanResult
 from controller.reconcile.store import StateStore
 from controller.resources import Kind
 from controller.spec.catalog import Catalog

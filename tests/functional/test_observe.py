@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from controller.aws.registry import ResourceOperations, build_registry
+from controller.aws.registry import build_registry
 from controller.aws.session import AwsClients
 from controller.errors import PlanError, TemporaryError
+from controller.ports import ResourceOperations
 from controller.reconcile.observe import observe
 from controller.resources import Kind, Observed, Ref
 

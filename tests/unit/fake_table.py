@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable
 
 from controller.errors import ConflictError
-from controller.reconcile.store import Condition, Item, Value
+from controller.ports import Condition, Item, Value
 
 
 class FakeTable:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from controller.aws.account import Caller
 from controller.errors import PlanError
+from controller.ports import Caller
 from controller.reconcile.orchestrate import apply_environment
 from controller.spec.loader import load_catalog
 
