@@ -5,7 +5,7 @@ emulator (acting as the examples' account): validate, plan, apply with the pipel
 a canary of a hyperparameter change (the current version keeps 90%, the retrained one gets 10%), a weights-only
 shift to 50/50, a rollback by `git revert` (the endpoint returns to the earlier model: no retraining), and the
 model's history. Every step is a `modelctl` command a user could type; the demo only edits specs and commits.
-Called by the CLI; needs the `local` extra (moto).
+Needs the `local` extra (moto). The CLI passes its entry point in, so this module does not import the CLI.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-
-from controller.cli.main import main as modelctl
 
 MODEL, ENV = "churn-xgb", "dev"
 EXAMPLES = Path(__file__).resolve().parents[1] / "specs"
@@ -29,24 +27,27 @@ DEV_VARIANTS = "            - {name: primary, instanceCount: 2}\n"
 HYPERPARAMETER_CHANGE = "        schedule: null          # dev retrains on spec changes only\n"
 
 
-def run_demo() -> int:
-    """Run every step; 0 when each did what it should."""
+Modelctl = Callable[[list[str]], int]  # the CLI entry point: arguments -> exit code
+
+
+def run_demo(modelctl: Modelctl) -> int:
+    """Run every step through `modelctl` (the CLI's entry point, passed in); 0 when each did what it should."""
     with _workspace() as repo, _emulator():
         specs = str(repo / "specs")
-        _step("1. Validate the example specs", "validate", specs)
-        _step(f"2. Plan {ENV}: what the first merge would do", "plan", "--env", ENV, "--local", specs)
-        _step(f"3. Apply {ENV} and wait: pipelines train, register, deploy", *_apply(specs))
-        _step(f"4. Status of {ENV}", "status", "--env", ENV, "--local", specs)
-        first = _serving(specs)["primary"]
+        _step(modelctl, "1. Validate the example specs", "validate", specs)
+        _step(modelctl, f"2. Plan {ENV}: what the first merge would do", "plan", "--env", ENV, "--local", specs)
+        _step(modelctl, f"3. Apply {ENV} and wait: pipelines train, register, deploy", *_apply(specs))
+        _step(modelctl, f"4. Status of {ENV}", "status", "--env", ENV, "--local", specs)
+        first = _serving(modelctl, specs)["primary"]
         print(f"\n{MODEL} serves {first}")
         _commit(repo, "canary: eta 0.25 on 10% of traffic", _canary(repo, first, 90, 10))
-        _step("5. Canary: a hyperparameter change trains once, then gets 10% of traffic", *_apply(specs))
+        _step(modelctl, "5. Canary: a hyperparameter change trains once, then gets 10% of traffic", *_apply(specs))
         _commit(repo, "canary: shift to 50%", _canary(repo, first, 50, 50))
-        _step("6. Shift weights to 50/50: weights only, no new fleet", *_apply(specs))
+        _step(modelctl, "6. Shift weights to 50/50: weights only, no new fleet", *_apply(specs))
         _git(repo, "revert", "--no-edit", "HEAD", "HEAD~1")
-        _step("7. Roll back with `git revert`: the earlier model again, no retraining", *_apply(specs))
-        back = _serving(specs)
-        _step(f"8. History of {MODEL} in {ENV}", "history", MODEL, "--env", ENV, "--local", "--path", specs)
+        _step(modelctl, "7. Roll back with `git revert`: the earlier model again, no retraining", *_apply(specs))
+        back = _serving(modelctl, specs)
+        _step(modelctl, f"8. History of {MODEL} in {ENV}", "history", MODEL, "--env", ENV, "--local", "--path", specs)
         ok = back == {"primary": first}
         print(f"\n{'OK' if ok else 'UNEXPECTED'}: after the revert {MODEL} serves {back}")
         return 0 if ok else 1
@@ -56,7 +57,7 @@ def _apply(specs: str) -> list[str]:
     return ["apply", "--env", ENV, "--local", "--yes", "--wait", "--timeout", "5m", specs]
 
 
-def _step(title: str, *args: str) -> None:
+def _step(modelctl: Modelctl, title: str, *args: str) -> None:
     print(f"\n=== {title}\n$ modelctl {' '.join(args)}", flush=True)
     started = time.monotonic()
     code = modelctl(list(args))
@@ -65,7 +66,7 @@ def _step(title: str, *args: str) -> None:
         raise SystemExit(f"demo step failed: modelctl {' '.join(args)}")
 
 
-def _serving(specs: str) -> dict[str, str]:
+def _serving(modelctl: Modelctl, specs: str) -> dict[str, str]:
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         modelctl(["status", "--env", ENV, "--local", "--format", "json", specs])

@@ -58,7 +58,7 @@ def _local_serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from controller.cli.demo import run_demo
 
-    return run_demo()
+    return run_demo(main)
 
 
 def _duration(text: str) -> str:
