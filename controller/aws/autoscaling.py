@@ -16,11 +16,11 @@ from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
 from controller.aws.writes import require_managed
 from controller.errors import PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED, Kind, Observed, Ref, Resource
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-OWNED_BY_ENDPOINT = {MANAGED_TAG: "true"}  # the tags both kinds report: see the module docstring
+OWNED_BY_ENDPOINT = MANAGED  # the tags both kinds report: see the module docstring
 BATCH = 50  # ResourceIds / PolicyNames accept at most 50 values; pages hold at most 50
 
 

@@ -32,7 +32,7 @@ from controller.cli.gitinfo import git_sha
 from controller.cli.session import Session, aws_for
 from controller.reconcile.result import PlanResult
 from controller.reconcile.store import HistoryEntry
-from controller.resources import Kind, Ref
+from controller.resources import Kind, Ref, config_id_of
 from controller.spec.catalog import Catalog
 from controller.spec.edits import EditError, diff, pin_variants, revert_commits
 from controller.spec.loader import load_catalog
@@ -141,7 +141,7 @@ def _proven(planned: PlanResult, model: str, source: str, require_approval: bool
     variants = sorted(endpoint.properties.get("variants", ()) if endpoint else (), key=lambda v: -float(v["weight"]))
     serving = [str(v["model"]) for v in variants if str(v["model"]) in usable]
     config_id = planned.desired.config_ids.get(model, "")
-    current = [v for v in usable if v.rsplit("-", 1)[0] == config_id]
+    current = [v for v in usable if config_id_of(v) == config_id]
     return (serving or current or [None])[0]
 
 

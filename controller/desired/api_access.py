@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from controller import naming
-from controller.resources import ENV_TAG, GIT_SHA_TAG, MANAGED_TAG, MODEL_TAG, Kind, Ref, Resource
+from controller.resources import ENV_TAG, GIT_SHA_TAG, MANAGED, MODEL_TAG, Kind, Ref, Resource
 from controller.spec.catalog import Catalog
 
 API_OWNER = "_api"
@@ -34,7 +34,7 @@ def allow_list(catalog: Catalog, env: str, git_sha: str) -> Resource | None:
         return None
     tags = {
         **catalog.environments[env].spec.tags,
-        MANAGED_TAG: "true",
+        **MANAGED,
         MODEL_TAG: API_OWNER,
         ENV_TAG: env,
         GIT_SHA_TAG: git_sha,

@@ -10,20 +10,20 @@ Per model: the hyperparameters and training-config parameters; in a training env
 the pipeline state machine, the retraining schedule, and a pipeline run when no version of the current config
 exists; in a promoted environment a promoted version when an (Approved, where required) version exists upstream;
 and for realtime deployments the content-named endpoint config, the endpoint, autoscaling and alarms. Per
-environment: the inference API's allow-list (controller.api_access).
-Called by controller.reconcile (plan/apply) and by tests.
+environment: the inference API's allow-list (controller.desired.api_access). The values it returns are in
+controller.desired.values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from controller import naming
 from controller.desired.api_access import allow_list
 from controller.desired.training import ImageResolver, TrainingSide
+from controller.desired.values import DesiredState, ModelVersion, Notify, Registry
 from controller.pipeline.definition import (
     Trigger,
     build_definition,
@@ -34,7 +34,7 @@ from controller.resources import (
     CONFIG_TAG,
     ENV_TAG,
     GIT_SHA_TAG,
-    MANAGED_TAG,
+    MANAGED,
     MODEL_TAG,
     SPEC_DIGEST_TAG,
     Kind,
@@ -52,46 +52,6 @@ from controller.spec.models import Environment, ModelConfig, Realtime
 from controller.spec.types import duration_seconds
 
 __all__ = ["DesiredState", "ImageResolver", "ModelVersion", "Notify", "Registry", "desired_state"]
-
-
-@dataclass(frozen=True)
-class ModelVersion:
-    """One registered model version: `<config id>-<run>`, and its approval status in the registry."""
-
-    version: str
-    approval: str  # Approved | PendingManualApproval | Rejected
-
-    @property
-    def config_id(self) -> str:
-        return self.version.rsplit("-", 1)[0]
-
-
-Registry = Mapping[str, Sequence[ModelVersion]]  # model package group name -> its versions, newest first
-
-
-@dataclass(frozen=True)
-class Notify:
-    """Where a model's notifications go (None: nowhere) and which events its owners asked for."""
-
-    topic: str | None
-    events: frozenset[str]
-
-    def wants(self, event: str) -> bool:
-        return self.topic is not None and event in self.events
-
-
-@dataclass(frozen=True)
-class DesiredState:
-    """env: the environment; resources: every wanted resource; config_ids: model -> current training config id;
-    notes: model -> why something is not (yet) wanted, for plan and status; held: resources that exist and must be
-    left exactly as they are this time (an endpoint whose next version is not trained yet keeps serving)."""
-
-    env: str
-    resources: tuple[Resource, ...]
-    config_ids: Mapping[str, str]
-    notes: Mapping[str, tuple[str, ...]]
-    held: frozenset[Ref]
-    notify: Mapping[str, Notify] = field(default_factory=dict)  # model -> its notification settings here
 
 
 def desired_state(
@@ -170,7 +130,7 @@ class _ModelBuilder:
         self.tags = {
             **self.environment.tags,
             **entry.spec.metadata.labels,
-            MANAGED_TAG: "true",
+            **MANAGED,
             MODEL_TAG: self.name,
             ENV_TAG: env,
             CONFIG_TAG: self.config_id,

@@ -49,9 +49,7 @@ from typing import Any
 
 from controller.pipeline.params import (
     ALL_EVENTS,
-    GIT_SHA_TAG,
     RUN_ID_FORMAT,
-    VERSION_TAG,
     ApprovalStatus,
     BatchTransform,
     BuiltImage,
@@ -72,6 +70,15 @@ from controller.pipeline.params import (
     run_id_for,
 )
 from controller.pipeline.states import SDK, Flow, fmt, literal, tag_list
+from controller.resources import (
+    CONFIG_TAG,
+    DATA_VERSION_TAG,
+    GIT_SHA_TAG,
+    SOURCE_REF_TAG,
+    TRAINING_JOB_TAG,
+    TRIGGER_TAG,
+    VERSION_TAG,
+)
 
 __all__ = [
     "ALL_EVENTS",
@@ -304,15 +311,15 @@ def _register(flow: Flow, p: PipelineParams, next_state: str) -> None:
     container = _image_field("Image", p.inference_image, "Inference")
     container["ModelDataUrl.$"] = "$.training.ModelArtifacts.S3ModelArtifacts"
     lineage = {
-        "modelctl:config": p.config_id,
-        "modelctl:version.$": "$.run.version",
-        "modelctl:git-sha.$": "$.gitSha",
-        "modelctl:source-ref": p.source_ref,
-        "modelctl:training-job.$": "$.run.version",
-        "modelctl:trigger.$": "$.trigger",
+        CONFIG_TAG: p.config_id,
+        f"{VERSION_TAG}.$": "$.run.version",
+        f"{GIT_SHA_TAG}.$": "$.gitSha",
+        SOURCE_REF_TAG: p.source_ref,
+        f"{TRAINING_JOB_TAG}.$": "$.run.version",
+        f"{TRIGGER_TAG}.$": "$.trigger",
     }
     if p.data_version is not None:
-        lineage["modelctl:data-version"] = p.data_version
+        lineage[DATA_VERSION_TAG] = p.data_version
     package = {
         "ModelPackageGroupName": p.model_package_group,
         # the description IS the version id: the registry is read with ListModelPackages alone (no Describe)

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, NotRequired, TypedDict
 
+from controller.resources import GIT_SHA_TAG, VERSION_TAG, version_id
+
 ApprovalStatus = Literal["Approved", "PendingManualApproval"]
 Trigger = Literal["reconcile", "retrain", "schedule", "new-data"]
 NotifyEvent = Literal["pipelineStarted", "pipelineSucceeded", "pipelineFailed"]
 ALL_EVENTS: frozenset[NotifyEvent] = frozenset({"pipelineStarted", "pipelineSucceeded", "pipelineFailed"})
 
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"  # what the pipeline computes from $$.Execution.StartTime
-VERSION_TAG = "modelctl:version"  # added by the pipeline to everything it creates, with the run's version
-GIT_SHA_TAG = "modelctl:git-sha"  # added by the pipeline, from the execution input's gitSha
 RUN_ID_LENGTH = len(datetime(2000, 1, 1).strftime(RUN_ID_FORMAT))  # 16
 MAX_SAGEMAKER_NAME = 63
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")  # SageMaker resource names (length checked apart)
@@ -168,9 +168,7 @@ def run_id_for(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(RUN_ID_FORMAT)
 
 
-def model_version(config_id: str, run_id: str) -> str:
-    """`<config id>-<run id>`: the name of the training job, model and transform job of that run."""
-    return f"{config_id}-{run_id}"
+model_version = version_id  # `<config id>-<run id>` (controller.resources): the run's training job, model, ...
 
 
 def execution_input(
