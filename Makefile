@@ -15,7 +15,7 @@ ASL_VALIDATOR := .ci/node/node_modules/.bin/asl-validator
 $(ASL_VALIDATOR):
 	npm install --silent --prefix .ci/node --no-audit --no-fund asl-validator@4.0.0
 
-.PHONY: install demo test lint
+.PHONY: install demo test lint unit
 install: $(BIN)/modelctl
 
 demo: install
@@ -26,9 +26,15 @@ demo: install
 test: install $(ASL_VALIDATOR)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The fast pure tests only (tests/unit, marker `unit`): seconds, no emulator.
+unit: install $(ASL_VALIDATOR)
+	$(BIN)/pytest -m unit tests/unit

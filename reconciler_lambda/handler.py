@@ -2,7 +2,7 @@
 
 `handler(event, context)` reconciles the function's environment (MODELCTL_ENV) from the newest bundle on a new
 bundle in S3, on a pipeline's Step Functions status change, and on the 10-minute schedule; the logic is in
-controller.lambda_reconcile. Importing this module makes no AWS client and never imports the sagemaker SDK (see
+reconciler_lambda.reconcile. Importing this module makes no AWS client and never imports the sagemaker SDK (see
 bench/lambda_import.py): clients are made on the first invocation and kept for the warm ones.
 """
 

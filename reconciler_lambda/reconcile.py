@@ -1,11 +1,11 @@
 """What the reconciler Lambda does with one event: find the bundle, verify it, reconcile the function's environment
-from it, and return a summary. Called by reconciler_lambda/handler.py (which adds logging and caches the clients).
+from it, and return a summary. reconciler_lambda.handler adds logging and caches the clients.
 
 Events (the function serves one environment, MODELCTL_ENV; its bundles are in MODELCTL_BUCKET):
 
     S3 object created (a notification's `Records`, or EventBridge "Object Created") under bundles/
         -> apply that bundle, observing only the models whose specs differ from the bundle last applied here
-           (controller.bundle.changed_models; all of them when the environment changed or a model left).
+           (controller.desired.bundle.changed_models; all of them when the environment changed or a model left).
            Idempotent per (bundle SHA, environment): a bundle already applied here is skipped without a write.
            The pointer bundles/latest.json is ignored: the bundle's own event applies it.
     EventBridge "Step Functions Execution Status Change" of one of this environment's pipelines
@@ -17,7 +17,7 @@ Events (the function serves one environment, MODELCTL_ENV; its bundles are in MO
 A bundle of an unknown version, or one that does not match its digest, is refused before any AWS write and
 reported to MODELCTL_TOPIC_ARN; so is one the plan refuses (another account or region, a conflict), before its
 first write. Drift, guardrail rollbacks and failed changes are notified by the reconcile itself
-(controller.outcomes), to the topics the models ask for. When a pass finds nothing left to write, the bundle is
+(controller.reconcile.records), to the topics the models ask for. When a pass finds nothing left to write, the bundle is
 marked applied in the state store (status "converged", or "waiting" while something waits on a training run or an
 approval, which a later pipeline event or sweep deploys). The sagemaker SDK is never imported: images come from the
 bundle.

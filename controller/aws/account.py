@@ -1,7 +1,7 @@
 """Who and where the controller is: the caller's account and identity (STS), and the clients' region.
 
 apply refuses to write unless these match the environment's `account` and `region`: a prod spec is never applied to
-the wrong account because of a stray AWS_PROFILE. Called by controller.reconcile.
+the wrong account because of a stray AWS_PROFILE.
 """
 
 from __future__ import annotations

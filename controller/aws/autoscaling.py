@@ -1,6 +1,6 @@
 """Application Auto Scaling adapters: endpoint variant scalable targets and their target-tracking policies.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes). Both read in batches of
+One ResourceOperations (controller.ports) per kind. Both read in batches of
 50 names per call, for all keys. Neither kind is tagged (the emulator's Application Auto Scaling keeps no tags, and
 policies take none): ownership follows the endpoint they belong to, whose managed tag the diff checks. So both
 report the managed tag, and a second plan after apply is a no-op rather than a conflict.

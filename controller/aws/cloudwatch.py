@@ -1,6 +1,6 @@
 """CloudWatch adapter: the alarms on each endpoint (Kind.ALARM).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations

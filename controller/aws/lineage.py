@@ -1,7 +1,7 @@
 """Lineage reads and the inference call: which version a variant serves, the spec commit that deployed it, and
 the training job, source ref and data version behind it; the API allow-list; InvokeEndpoint.
 
-Called by `modelctl trace` (controller.gitops_commands) and by the inference Lambda (reconciler_lambda.inference).
+For `modelctl trace` and the inference Lambda.
 Everything is a read except `invoke`. Where lineage lives (SPEC.md "Ownership", controller.pipeline):
 - the endpoint's config names a SageMaker model per variant; the model is named after the version id and tagged
   modelctl:version / modelctl:git-sha (the commit whose reconcile started the training run);

@@ -1,8 +1,8 @@
 """The adapter registry: one ResourceOperations (controller.ports) per Kind (gitops-engine's idea).
 
-controller.observe and controller.apply reach every AWS service through `build_registry(clients)[kind]`, so they
-never branch per service; adding a kind is one adapter class plus one line in `build_registry`. Each adapter's
-class docstring states its kind's observed shape, read cost and write semantics.
+controller.reconcile.observe and controller.reconcile.executor reach every AWS service through
+`build_registry(clients)[kind]`, so they never branch per service; adding a kind is one adapter class plus one line
+in `build_registry`. Each adapter's class docstring states its kind's observed shape, read cost and write semantics.
 """
 
 from __future__ import annotations

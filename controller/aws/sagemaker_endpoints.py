@@ -1,7 +1,8 @@
 """SageMaker endpoint adapters: endpoint configs and endpoints.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes); reads follow the shared
-loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTags per found key).
+Called through the registry by controller.reconcile.observe (reads) and controller.reconcile.executor (writes);
+reads follow the shared loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTags per found
+key).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """EventBridge Scheduler adapter: the retraining schedules (Kind.SCHEDULE).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SSM Parameter Store adapter: the hyperparameters and training config parameters (Kind.PARAMETER).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The DynamoDB state table (`modelctl-state`: string keys `pk` and `sk`, PAY_PER_REQUEST) as a
-`controller.store.Table`: the only boto3 user for it.
+`controller.reconcile.store.Table`: the only boto3 user for it.
 
-Built by the CLI or the reconciler from the shared AwsClients and handed to `controller.store.StateStore`.
+Built by the CLI or the reconciler from the shared AwsClients and handed to `controller.reconcile.store.StateStore`.
 Items are flat maps of strings and numbers (numbers come back as int when whole, else float); reads are strongly
 consistent; queries follow LastEvaluatedKey; batch writes go 25 at a time and resend unprocessed items with
 backoff. A refused condition raises ConflictError; every other botocore error is translated as usual.

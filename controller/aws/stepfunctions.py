@@ -1,6 +1,6 @@
 """Step Functions adapters: the per-model pipeline state machines and their runs.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes). Both kinds start from
+One ResourceOperations (controller.ports) per kind. Both kinds start from
 one paged ListStateMachines (1000 a page) that maps names to ARNs, so keys whose machine does not exist cost
 nothing more.
 """

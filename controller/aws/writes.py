@@ -4,7 +4,7 @@ require_managed: the defence-in-depth ownership check before any modify or delet
 foreign resources; an adapter refuses again, with PermanentError). aws_tags: a tag mapping as the list each
 service wants. already_exists: whether a translated error says the name is taken, so a create can adopt its own
 resource instead of failing; create_or_adopt: that create-then-adopt step for adapters that look the name up only
-when AWS says it is taken. Used by the adapter modules in controller.aws only.
+when AWS says it is taken.
 """
 
 from __future__ import annotations

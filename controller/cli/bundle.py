@@ -1,4 +1,4 @@
-"""`modelctl bundle`: render the specs at the current commit into a desired-state bundle (controller.bundle) for
+"""`modelctl bundle`: render the specs at the current commit into a desired-state bundle (controller.desired.bundle) for
 the reconciler Lambda, write it to a file and/or upload it to environments' artifact buckets. Output and exit
 codes only; the parser lives in controller.cli.
 

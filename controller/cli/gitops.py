@@ -8,7 +8,7 @@ and commit, and print the plan it would produce; `trace` reads lineage. None of 
 - promote MODEL --to ENV: pins ENV's variants to the version proven in ENV's `promotion.from` environment: the one
   serving there (the heaviest variant), else the newest Approved version of the current config there.
 - trace ENDPOINT [--variant V]: version -> training job -> source ref, data version and git SHAs.
-Called by controller.cli; the parser lines live there.
+The parser lines live in controller.cli.main.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ offline, so we use it rather than copying its tables. It costs seconds to import
 imported lazily, only when a spec uses `framework` and the answer is not cached, and never on the reconciler
 Lambda's path (`modelctl bundle` resolves images before the Lambda sees the desired state). Answers are cached in
 `$XDG_CACHE_HOME/modelctl/images.json` (default ~/.cache): a framework version's URI in a region does not change,
-so later commands skip the import. Called by the CLI, which passes `resolve_framework_image` to controller.desired.
+so later commands skip the import. The CLI passes `resolve_framework_image` to controller.desired as its ImageResolver.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Plans as text (terminals), markdown (pull-request comments) and JSON (saved plans). Pure: returns strings.
 
-Called by the CLI (`modelctl plan --format text|markdown|json`), by the PR buildspec through it, and by the
-reconciler's summaries. Conflicts come first, as errors; deletes in a protected environment are flagged
-prominently; NOOPs are never shown. ANSI colour only when the caller asks (the CLI passes `isatty()`).
+For `modelctl plan --format text|markdown|json` (the PR buildspec's comment included). Conflicts come first, as
+errors; deletes in a protected environment are flagged prominently; NOOPs are never shown. ANSI colour only when the
+caller asks (the CLI passes `isatty()`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 it uses the emulator at MODELCTL_LOCAL_URL (default http://127.0.0.1:4566) or starts one in-process for the
 duration of the command (and says so on stderr), makes an in-process emulator act as the environment's account
 (moto's MOTO_ACCOUNT_ID, so ARNs in the specs resolve), and creates the prerequisites a real deployment's stack
-provides (artifact bucket, execution role, SNS topic, state table). Called by the CLI.
+provides (artifact bucket, execution role, SNS topic, state table).
 """
 
 from __future__ import annotations

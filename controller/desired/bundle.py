@@ -10,8 +10,8 @@ A bundle is one JSON object (`BUNDLE_VERSION` 1):
     digest         SHA-256 of the canonical JSON of all the fields above; a bundle that does not match is refused
 
 Stored in the environment's artifact bucket as `bundles/<git sha>.json`, then `bundles/latest.json` points at it.
-`build_bundle` is called by `modelctl bundle` (controller.bundle_command); `load_bundle` by the reconciler Lambda
-(controller.lambda_reconcile), which rebuilds the Catalog through the same loader and checks the CLI uses.
+`build_bundle` is called by `modelctl bundle` (controller.cli.bundle); `load_bundle` by the reconciler Lambda
+(reconciler_lambda.reconcile), which rebuilds the Catalog through the same loader and checks the CLI uses.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ _SOURCE_TYPES = (
 @dataclass(frozen=True)
 class TrainingSide:
     """name / env: the model and environment; config: the model's merged spec there; environment: the
-    environment's spec; resolve_image: resolves `framework` images (controller.images on a workstation, the
+    environment's spec; resolve_image: resolves `framework` images (controller.cli.images on a workstation, the
     bundle's table in the Lambda)."""
 
     name: str

@@ -2,10 +2,10 @@
 
 `build_definition(params)` returns the ASL document (a dict) of the Step Functions state machine that
 `controller.desired` declares for a model+environment; `execution_input(...)` / `encode_input(...)` build the
-input every execution takes (both, and the parameter types, live in controller.pipeline_params and are
+input every execution takes (both, and the parameter types, live in controller.pipeline.params and are
 re-exported here). Pure: no boto3, no clock, no I/O; the same `PipelineParams` always give the same JSON, so
 a digest of `json.dumps(definition, sort_keys=True)` is stable. Generic ASL building blocks (Tasks with
-retries and catches, poll loops, notifications) are in controller.pipeline_states.
+retries and catches, poll loops, notifications) are in controller.pipeline.states.
 
 The flow (DESIGN.md, "The pipeline"); every long step is start + poll (Wait/Choice), never `.sync`, so one
 definition runs on AWS and on the embedded emulator:

@@ -1,7 +1,7 @@
 """Building blocks of the pipeline's Amazon States Language: Tasks with retries and failure capture, start +
 poll loops, failure records, SNS notifications and intrinsic-function text.
 
-Used only by controller.pipeline, which composes them into the definition; pure and generic (it knows ASL
+Composed into the definition by controller.pipeline.definition; pure and generic (it knows ASL
 and the AWS integrations, not the pipeline's parameters).
 
 Integrations: `arn:aws:states:::aws-sdk:<service>:<action>` for SageMaker, SSM and CodeBuild (PascalCase

@@ -1,6 +1,6 @@
 """What a change costs in instances (and, given a price table, in money), so a reviewer sees what a merge spends.
 
-Called by controller.plan for every retrain, new fleet and weights-only change; pure except `load_price_table`.
+Pure except `load_price_table`; the plan attaches it to every retrain, new fleet and weights-only change.
 
 - A retrain costs at most `instanceCount x maxRuntime` instance-hours of its training instance type (a spot run
   is billed for less; with `spotDiscount` in the price table the dollar figure applies it).

@@ -1,13 +1,13 @@
 """The plan: an immutable, printable, savable list of changes that converges one environment to its specs.
 
-`build_plan()` runs `controller.diff`, classifies every change (what kind of event it is for the model: a retrain,
-a new fleet, a weight shift, a config edit, a delete), attaches its capacity impact (`controller.capacity`), orders
+`build_plan()` runs `controller.plan.diff`, classifies every change (what kind of event it is for the model: a retrain,
+a new fleet, a weight shift, a config edit, a delete), attaches its capacity impact (`controller.plan.capacity`), orders
 the changes for apply and records a digest of the observed state it was computed from, so applying a saved plan
-after AWS moved on is refused (`Plan.check_fresh`). Called by controller.reconcile and the `plan` / `apply` CLI.
+after AWS moved on is refused (`Plan.check_fresh`).
 
 As in terraform's internal/plans: `Change{action, before, after}`; `reason` is for people only and apply branches on
 `action` and `ref.kind`, never on `reason` or `classification`. Action, FieldChange and Conflict are defined in
-controller.diff and re-exported here.
+controller.plan.diff and re-exported here.
 
 JSON shape (`Plan.to_json`, "planVersion": 1; `from_json` refuses any other version)::
 
@@ -180,7 +180,7 @@ def build_plan(
     prices: PriceTable | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    """Diff, classify, cost and order; `inventory` as in `controller.diff.diff`, `now` for reproducible plans."""
+    """Diff, classify, cost and order; `inventory` as in `controller.plan.diff.diff`, `now` for reproducible plans."""
     result = diff(desired, observed, inventory=inventory)
     ordered = _order(d for d in result.diffs if d.action is not Action.NOOP)
     fleets = {str(d.after["endpointConfigName"]): d.ref.key for d in ordered if d.after and _is_new_fleet(d)}

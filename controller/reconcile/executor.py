@@ -14,7 +14,7 @@ or was skipped is skipped, saying which. Errors are handled by type, never by me
 
 Deletes in a protected environment are skipped unless `allow_delete`. `before_write` is called before every write
 (the state lock's liveness check goes there: a lost lock stops the run before its next write) and `after_write`
-after every successful one (inventory bookkeeping, crash-test hooks). Called by controller.reconcile; no boto3.
+after every successful one (inventory bookkeeping, crash-test hooks). No boto3.
 """
 
 from __future__ import annotations

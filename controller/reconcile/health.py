@@ -13,7 +13,7 @@ first match wins:
                OUT_OF_SYNC (the plan still has changes for the model: drift, or specs not applied yet)
   READY        IN_SYNC
 
-Called by the `status` command and the reconciler's summary; no I/O.
+No I/O.
 """
 
 from __future__ import annotations

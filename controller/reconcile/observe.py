@@ -1,8 +1,7 @@
 """Observed state: reads the actual AWS resources behind a set of refs, through the adapter registry.
 
-Called by the plan and reconcile flows (and `modelctl plan`) after the desired state is built. Refs are grouped
-by kind and each kind's adapter reads its keys in batches; kinds run concurrently on a bounded thread pool.
-Missing resources are simply absent from the result. Errors arrive already translated by the adapters
+Refs are grouped by kind and each kind's adapter reads its keys in batches; kinds run concurrently on a bounded
+thread pool. Missing resources are simply absent from the result. Errors arrive already translated by the adapters
 (controller.errors.AwsError subclasses); the first one raised propagates. No boto3 import here.
 """
 

@@ -1,10 +1,10 @@
 """The controller's state store: the per-environment lock, the history of applied plans, the inventory used to
 prune, guardrail rollback marks and applied-bundle marks.
 
-Pure logic over an injected `Table` (a Protocol): on AWS that is `controller.aws.statetable.StateTable` (DynamoDB,
+Pure logic over an injected `Table` (controller.ports): on AWS that is `controller.aws.statetable.StateTable` (DynamoDB,
 table `modelctl-state`, string keys `pk` and `sk`); in unit tests an in-memory fake with the same conditional
-semantics. Called by the reconciler (lock around observe -> apply, history and inventory after apply, marks) and by
-`modelctl history`.
+semantics. The reconciler holds the lock around observe -> apply and writes history, inventory and marks after
+apply; `modelctl history` reads the history.
 
 Item layout (every item has `pk` and `sk`; times are epoch seconds unless named ISO):
 

@@ -5,7 +5,7 @@
   (comments elsewhere in the file stay); lists of variants merge by name, as the loader merges overlays.
 - `revert_commits` runs `git revert --no-commit` of the commits after a revision that touched a spec file, when
   each of them touched that file only; it backs out (`git revert --abort`) and says why when that cannot apply.
-Called by controller.gitops_commands. Writes files and the git index; never talks to AWS.
+Writes files and the git index; never talks to AWS.
 """
 
 from __future__ import annotations
