@@ -68,11 +68,11 @@ def _duration(text: str) -> str:
     return text
 
 
-def _lazy(name: str, module: str = "commands") -> Callable[[argparse.Namespace], int]:
-    """A handler from controller.<module>, imported only when that command runs (it pulls in boto3)."""
+def _lazy(name: str, module: str = "deploy") -> Callable[[argparse.Namespace], int]:
+    """A handler from controller.cli.<module>, imported only when that command runs (it pulls in boto3)."""
 
     def run(args: argparse.Namespace) -> int:
-        handler: Any = getattr(importlib.import_module(f"controller.{module}"), name)
+        handler: Any = getattr(importlib.import_module(f"controller.cli.{module}"), name)
         return int(handler(args))
 
     return run
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 0 no changes, 2 changes, 1 error")
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
-    plan.add_argument("--prices", metavar="FILE", help="instance-hour price table (see controller/capacity.py)")
+    plan.add_argument("--prices", metavar="FILE", help="instance-hour price table (see controller/plan/capacity.py)")
     plan.set_defaults(handler=_lazy("plan"))
 
     apply = commands.add_parser("apply", parents=[env], help="converge an environment to the specs")
@@ -137,13 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", metavar="REV", help="a git SHA (prefix) from `modelctl history`; default: the one before the newest"
     )
     rollback.add_argument("--path", default="specs", help="specs folder (default specs)")
-    rollback.set_defaults(handler=_lazy("rollback", "gitops_commands"))
+    rollback.set_defaults(handler=_lazy("rollback", "gitops"))
 
     promote = commands.add_parser("promote", parents=[aws], help="pin an environment to the version proven upstream")
     promote.add_argument("model")
     promote.add_argument("--to", required=True, metavar="ENV", help="the environment to promote to")
     promote.add_argument("--path", default="specs", help="specs folder (default specs)")
-    promote.set_defaults(handler=_lazy("promote", "gitops_commands"))
+    promote.set_defaults(handler=_lazy("promote", "gitops"))
 
     trace = commands.add_parser(
         "trace", parents=[aws], help="version -> training job -> source ref, data version, git SHA"
@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--variant", help="only this variant")
     trace.add_argument("--region", help="default: AWS_REGION")
     trace.add_argument("--format", choices=("text", "json"), default="text")
-    trace.set_defaults(handler=_lazy("trace", "gitops_commands"))
+    trace.set_defaults(handler=_lazy("trace", "gitops"))
 
     bundle = commands.add_parser("bundle", parents=[aws], help="render the specs into a desired-state bundle")
     bundle.add_argument("path", nargs="?", default="specs", help="specs folder (default specs)")
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="also upload it to ENV's artifact bucket (bundles/<sha>.json, then bundles/latest.json); repeatable",
     )
-    bundle.set_defaults(handler=_lazy("bundle", "bundle_command"))
+    bundle.set_defaults(handler=_lazy("bundle", "bundle"))
 
     demo = commands.add_parser("demo", help="the whole story on the embedded emulator, in one command")
     demo.set_defaults(handler=_demo)
