@@ -75,6 +75,7 @@ def _lazy(name: str, module: str = "deploy") -> Callable[[argparse.Namespace], i
         handler: Any = getattr(importlib.import_module(f"controller.cli.{module}"), name)
         return int(handler(args))
 
+    run.target = f"controller.cli.{module}:{name}"  # type: ignore[attr-defined]  # checked by the unit tests
     return run
 
 
