@@ -36,6 +36,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The fast pure tests only (tests/unit, marker `unit`): seconds, no emulator.
+unit: install $(ASL_VALIDATOR)
+	$(BIN)/pytest -m unit tests/unit
 
 # Refresh the locks from pyproject.toml's ranges (newest releases inside them): the dev/test lock, and the Lambda's
 # runtime lock resolved to the same versions (constrained by the dev lock).

@@ -78,9 +78,9 @@ from controller import naming
 from controller.aws.connect import connect
 from controller.aws.registry import build_registry
 from controller.aws.session import AwsClients, is_read
-from controller.desired import DesiredState, ModelVersion, Registry, desired_state
+from controller.desired.state import DesiredState, ModelVersion, Registry, desired_state
 from controller.local.control import CONTROL_PATH
-from controller.reconcile import plan_environment
+from controller.reconcile.orchestrate import plan_environment
 from controller.resources import MANAGED_TAG, Kind, Resource
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog

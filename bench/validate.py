@@ -48,7 +48,7 @@ def parse_only(files: list[str]) -> None:
 
 def imports_of_validate(folder: Path) -> str:
     probe = (
-        "import sys; from controller.cli import main; main(['validate', sys.argv[1]]); "
+        "import sys; from controller.cli.main import main; main(['validate', sys.argv[1]]); "
         "print(','.join(m for m in ('boto3', 'botocore', 'sagemaker') if m in sys.modules) or 'none')"
     )
     run = subprocess.run([sys.executable, "-c", probe, str(folder)], capture_output=True, text=True, check=False)

@@ -28,7 +28,7 @@ def training_config_parameter(env: str, model: str) -> str:
 
 
 def api_allow_list(env: str) -> str:
-    """The SSM parameter naming the models the inference API may reach in `env` (controller.api_access)."""
+    """The SSM parameter naming the models the inference API may reach in `env` (controller.desired.api_access)."""
     return f"/modelctl/{env}/api/allowed"
 
 

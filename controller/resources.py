@@ -6,7 +6,8 @@ back for the same kind and key. Both are treated as immutable values; `propertie
 construction. `Kind` names one AWS resource type; observe/apply reach the right adapter through the registry in
 `controller.aws.registry`, keyed by kind (gitops-engine's ResourceOperations idea).
 
-Used by controller.desired (builds Resources), controller.observe (builds Observed), controller.diff and plan.
+Also the one home of the words every layer shares: the modelctl:* tags, the ownership check (`is_managed`) and
+model version ids (`version_id` / `config_id_of`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,37 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-MANAGED_TAG = "modelctl:managed"
-MODEL_TAG = "modelctl:model"
-ENV_TAG = "modelctl:env"
-CONFIG_TAG = "modelctl:config"
-VERSION_TAG = "modelctl:version"
-GIT_SHA_TAG = "modelctl:git-sha"
-SPEC_DIGEST_TAG = "modelctl:spec-digest"
+# The modelctl:* tags, the one place they are spelled (SPEC.md "Ownership").
+TAG_PREFIX = "modelctl:"
+MANAGED_TAG = TAG_PREFIX + "managed"  # "true" on everything modelctl made: the ownership mark
+MODEL_TAG = TAG_PREFIX + "model"
+ENV_TAG = TAG_PREFIX + "env"
+CONFIG_TAG = TAG_PREFIX + "config"  # the training config id
+VERSION_TAG = TAG_PREFIX + "version"  # added by the pipeline to everything it creates, with the run's version
+GIT_SHA_TAG = TAG_PREFIX + "git-sha"  # the spec commit (for pipeline outputs: the one whose reconcile started it)
+SPEC_DIGEST_TAG = TAG_PREFIX + "spec-digest"
+SOURCE_REF_TAG = TAG_PREFIX + "source-ref"  # lineage of a registered version: the source commit trained
+DATA_VERSION_TAG = TAG_PREFIX + "data-version"  # ... the training data's version, when the spec names one
+TRAINING_JOB_TAG = TAG_PREFIX + "training-job"  # ... the training job's name
+TRIGGER_TAG = TAG_PREFIX + "trigger"  # ... why the pipeline ran
+
+MANAGED = {MANAGED_TAG: "true"}  # the ownership mark as a tag mapping (copy it before adding to it)
+
+
+def is_managed(tags: Mapping[str, str]) -> bool:
+    """The ownership check: True when modelctl made the resource (modelctl:managed=true); anything else is never
+    modified or deleted."""
+    return tags.get(MANAGED_TAG) == "true"
+
+
+def version_id(config_id: str, run_id: str) -> str:
+    """A model version id, `<config id>-<run id>`: the name of the training job, model and transform job of a run."""
+    return f"{config_id}-{run_id}"
+
+
+def config_id_of(version: str) -> str:
+    """The training config id a version id was trained from (the inverse of `version_id`)."""
+    return version.rsplit("-", 1)[0]
 
 
 class Kind(StrEnum):
@@ -91,4 +116,4 @@ class Observed:
     @property
     def managed(self) -> bool:
         """True when modelctl made it (tag modelctl:managed=true); anything else is never modified."""
-        return self.tags.get(MANAGED_TAG) == "true"
+        return is_managed(self.tags)

@@ -2,7 +2,7 @@
 
 `handler(event, context)` reconciles the function's environment (MODELCTL_ENV) from the newest bundle on a new
 bundle in S3, on a pipeline's Step Functions status change, and on the 10-minute schedule; the logic is in
-controller.lambda_reconcile. Importing this module makes no AWS client and never imports the sagemaker SDK (see
+reconciler_lambda.reconcile. Importing this module makes no AWS client and never imports the sagemaker SDK (see
 bench/lambda_import.py): clients are made on the first invocation and kept for the warm ones.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from controller import lambda_reconcile
 from controller.aws.connect import connect
 from controller.aws.session import AwsClients
+from reconciler_lambda import reconcile as lambda_reconcile
 
 logger = Logger(service="modelctl-reconciler")
 _clients: list[AwsClients] = []  # made on first use, kept across warm invocations

@@ -1,7 +1,7 @@
 """The inference Lambda behind `POST /models/{name}/invocations` (API Gateway proxy integration).
 
 Thin handler: validate the name, check it against the environment's allow-list (the SSM parameter
-`/modelctl/<env>/api/allowed` that the reconciler maintains from the specs, controller.api_access), then one
+`/modelctl/<env>/api/allowed` that the reconciler maintains from the specs, controller.desired.api_access), then one
 InvokeEndpoint on the endpoint the allow-list names, never on a name taken from the path. A name not in the
 allow-list is 404 without calling SageMaker. The answer carries lineage headers: X-Model-Version (the model the
 answering variant serves), X-Model-Variant (InvokedProductionVariant) and X-Spec-Git-Sha (the spec commit that

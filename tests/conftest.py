@@ -95,3 +95,36 @@ def aws(request: pytest.FixtureRequest) -> AwsTarget:
         return AwsTarget(request.getfixturevalue("emulator_url"))
     request.getfixturevalue("in_process_aws")
     return AwsTarget(None)
+
+
+# Markers by folder (the tests mirror the layers): `pytest -m unit` (or `make unit`) runs the fast pure tests only.
+_MARKER_BY_FOLDER = {
+    "unit": "unit",
+    "functional": "functional",
+    "emulator": "functional",
+    "lambda": "functional",
+    "iam": "functional",
+    "faults": "functional",
+    "e2e": "e2e",
+    "crash": "e2e",
+}
+_MARKERS = {
+    "unit": "pure, fast: no emulator, no AWS (tests/unit)",
+    "functional": "adapters, the emulator, the Lambda handlers, IAM and faults on the embedded emulator",
+    "e2e": "the CLI end to end on the emulator, crashes and contention (tests/e2e, tests/crash)",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in _MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        relative = os.path.relpath(str(item.path), tests)
+        folder = relative.split(os.sep, 1)[0]
+        marker = _MARKER_BY_FOLDER.get(folder)
+        if marker is not None:
+            item.add_marker(getattr(pytest.mark, marker))

@@ -1,6 +1,6 @@
 """Application Auto Scaling adapters: endpoint variant scalable targets and their target-tracking policies.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes). Both read in batches of
+One ResourceOperations (controller.ports) per kind. Both read in batches of
 50 names per call, for all keys. Neither kind is tagged (the emulator's Application Auto Scaling keeps no tags, and
 policies take none): ownership follows the endpoint they belong to, whose managed tag the diff checks. So both
 report the managed tag, and a second plan after apply is a no-op rather than a conflict.
@@ -16,11 +16,11 @@ from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
 from controller.aws.writes import require_managed
 from controller.errors import PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED, Kind, Observed, Ref, Resource
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-OWNED_BY_ENDPOINT = {MANAGED_TAG: "true"}  # the tags both kinds report: see the module docstring
+OWNED_BY_ENDPOINT = MANAGED  # the tags both kinds report: see the module docstring
 BATCH = 50  # ResourceIds / PolicyNames accept at most 50 values; pages hold at most 50
 
 

@@ -2,7 +2,7 @@
 
 chunks: split keys into AWS batch-size groups; name_filter: one NameContains substring that every wanted key
 contains, so a List* call returns only candidates; run_concurrently: per-key Describe calls on a bounded pool;
-tag_map: AWS tag lists ({"Key", "Value"} or {"key", "value"}) as a plain dict. Used by the adapter modules only.
+tag_map: AWS tag lists ({"Key", "Value"} or {"key", "value"}) as a plain dict.
 """
 
 from __future__ import annotations

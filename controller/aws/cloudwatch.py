@@ -1,6 +1,6 @@
 """CloudWatch adapter: the alarms on each endpoint (Kind.ALARM).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 from controller.aws.batching import chunks, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.aws.writes import aws_tags, is_managed, require_managed
+from controller.aws.writes import aws_tags, require_managed
 from controller.errors import PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource, is_managed
 
 BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames and returns at most 100 per page
 

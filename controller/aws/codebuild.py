@@ -3,7 +3,7 @@
 One project per model, environment and role (`modelctl-<model>-<env>-<training|inference>`), its source the
 model's repository and its buildspec the spec's `images.<role>.build.buildspec`; the pipeline starts a build at the
 spec's `source.ref` and passes IMAGE_REPO_URI / IMAGE_TAG. Builds run privileged (they run `docker build`).
-Called through the registry by controller.observe and controller.apply.
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Lineage reads and the inference call: which version a variant serves, the spec commit that deployed it, and
 the training job, source ref and data version behind it; the API allow-list; InvokeEndpoint.
 
-Called by `modelctl trace` (controller.gitops_commands) and by the inference Lambda (reconciler_lambda.inference).
+For `modelctl trace` and the inference Lambda.
 Everything is a read except `invoke`. Where lineage lives (SPEC.md "Ownership", controller.pipeline):
 - the endpoint's config names a SageMaker model per variant; the model is named after the version id and tagged
   modelctl:version / modelctl:git-sha (the commit whose reconcile started the training run);
@@ -19,11 +19,15 @@ from typing import Any
 
 from controller import naming
 from controller.aws.session import AwsClients
-from controller.resources import ENV_TAG, GIT_SHA_TAG, MODEL_TAG, VERSION_TAG
-
-SOURCE_REF = "modelctl:source-ref"
-DATA_VERSION = "modelctl:data-version"
-TRAINING_JOB = "modelctl:training-job"
+from controller.resources import (
+    DATA_VERSION_TAG,
+    ENV_TAG,
+    GIT_SHA_TAG,
+    MODEL_TAG,
+    SOURCE_REF_TAG,
+    TRAINING_JOB_TAG,
+    VERSION_TAG,
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def _trace_one(clients: AwsClients, served: VariantLineage) -> Trace:
     version = tags.get(VERSION_TAG, served.version)
     package = _package(clients, tags, version)
     metadata: dict[str, str] = package.get("CustomerMetadataProperties", {})
-    job_name = metadata.get(TRAINING_JOB, version)
+    job_name = metadata.get(TRAINING_JOB_TAG, version)
     try:
         job_status = str(sagemaker.describe_training_job(TrainingJobName=job_name)["TrainingJobStatus"])
     except sagemaker.exceptions.ResourceNotFound:
@@ -128,8 +132,8 @@ def _trace_one(clients: AwsClients, served: VariantLineage) -> Trace:
         served=served,
         training_job=job_name,
         training_status=job_status,
-        source_ref=metadata.get(SOURCE_REF, ""),
-        data_version=metadata.get(DATA_VERSION, ""),
+        source_ref=metadata.get(SOURCE_REF_TAG, ""),
+        data_version=metadata.get(DATA_VERSION_TAG, ""),
         run_git_sha=metadata.get(GIT_SHA_TAG, tags.get(GIT_SHA_TAG, "")),
         package_arn=str(package.get("ModelPackageArn", "")),
     )

@@ -1,5 +1,5 @@
 """S3 adapter: desired-state bundles in the environment's artifact bucket (`bundles/<git sha>.json`, and the
-pointer `bundles/latest.json` written last). Called by `modelctl bundle --upload` and the reconciler Lambda.
+pointer `bundles/latest.json` written last).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SageMaker adapters: model package groups and models, plus the reading loop and create-or-adopt step that
 controller.aws.sagemaker_endpoints (endpoint configs, endpoints) and sagemaker_promotion share.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes). Every kind is read the
+One ResourceOperations (controller.ports) per kind. Every kind is read the
 same way: one paged List* call with NameContains (the wanted keys' common prefix or suffix) to learn which keys
 exist, then, concurrently for each wanted key that exists, the kind's Describe/List call and its tags.
 Cost for N keys of which F exist: ceil(listed/100) + F + the tags: F ListTags below SWEEP_FROM found, else

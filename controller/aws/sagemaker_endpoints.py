@@ -1,7 +1,8 @@
-"""SageMaker endpoint adapters: endpoint configs and endpoints, and `rollback_of` (was an update rolled back?).
+"""SageMaker endpoint adapters: endpoint configs and endpoints.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes); reads follow the shared
-loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTags per found key).
+Called through the registry by controller.reconcile.observe (reads) and controller.reconcile.executor (writes);
+reads follow the shared loop of controller.aws.sagemaker (list with NameContains, then Describe + ListTags per found
+key).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class Endpoints(_SageMakerKind):
     with every desired variant's weight, and its instance count unless it is in properties["autoscaled"] (no new
     fleet). SageMaker refusing either call because the endpoint is changing already is the same EndpointBusy: after a
     lost response botocore resends an update that did start, and the next plan sees where it went.
-    delete = DeleteEndpoint. After an update, `rollback_of` tells whether SageMaker rolled it back.
+    delete = DeleteEndpoint. Whether SageMaker rolled an update back: controller.reconcile.rollbacks.rollback_of.
     """
 
     kind = Kind.ENDPOINT
@@ -208,20 +209,6 @@ def _busy_when_in_progress(ref: Ref, operation: str) -> Iterator[None]:
         raise TemporaryError(
             f"{ref} is changing already: {error}", delay=BUSY_DELAY, operation=operation, code="EndpointBusy"
         ) from error
-
-
-def rollback_of(observed: Observed) -> str | None:
-    """The FailureReason when SageMaker rolled the endpoint's last update back, else None.
-
-    DescribeEndpoint after an auto-rollback (deployment guardrails: an AutoRollbackConfiguration alarm fired, the
-    deployment timed out, or the new fleet failed) shows EndpointStatus InService on the OLD config, with
-    LastDeploymentConfig (the update's DeploymentConfig) and a FailureReason; a completed update clears
-    FailureReason, and a failed create is status Failed, not a rollback. Pure: reads the Observed only.
-    """
-    reason = observed.extra.get("failureReason")
-    if observed.status == "InService" and reason and observed.extra.get("lastDeploymentConfig"):
-        return str(reason)
-    return None
 
 
 def _live_variant(variant: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """SageMaker adapter for promoted versions: a model version proven in the promotion source, copied, never retrained.
 
-Called through the registry by controller.apply (create) and controller.observe (which learns nothing here, see
+A ResourceOperations (controller.ports): it creates, and observes nothing (see
 PromotedVersions). The copy is a model package in the target environment's group plus the SageMaker model the
 endpoint configs name, both tagged like every managed resource, with modelctl:version set.
 """

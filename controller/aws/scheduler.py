@@ -1,6 +1,6 @@
 """EventBridge Scheduler adapter: the retraining schedules (Kind.SCHEDULE).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 from controller.aws.batching import run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
-from controller.aws.writes import already_exists, aws_tags, is_managed, require_managed
+from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource, is_managed
 
 DEFAULT_TIMEZONE = "UTC"  # what Scheduler applies when a schedule names no timezone
 

@@ -2,7 +2,7 @@
 
 Pipeline notifications (started / succeeded / failed) are published by the pipeline itself; these are the ones only
 the reconciler can see. Messages are JSON with the model, environment, version and git SHA, plus a one-line
-`summary` that reads well in e-mail and chat. Called by controller.reconcile.
+`summary` that reads well in e-mail and chat.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SSM Parameter Store adapter: the hyperparameters and training config parameters (Kind.PARAMETER).
 
-Called through the registry by controller.observe (reads) and controller.apply (writes).
+One ResourceOperations (controller.ports) per kind.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter, AwsClients
 from controller.aws.writes import already_exists, aws_tags, require_managed
 from controller.errors import AwsError, PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED, MANAGED_TAG, Kind, Observed, Ref, Resource
 
 GET_BATCH = 10  # GetParameters accepts at most 10 names
 FILTER_BATCH = 50  # a ParameterStringFilter holds at most 50 values; DescribeParameters pages hold at most 50
@@ -63,7 +63,7 @@ class Parameters(Adapter):
             name: Observed(
                 ref=Ref(self.kind, name),
                 properties={"value": decoded_value(str(parameter["Value"])), "type": parameter["Type"]},
-                tags={MANAGED_TAG: "true"} if name in managed else {},
+                tags=dict(MANAGED) if name in managed else {},
                 extra={"version": int(str(parameter["Version"]))},
             )
             for name, parameter in found.items()

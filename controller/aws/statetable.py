@@ -1,7 +1,7 @@
 """The DynamoDB state table (`modelctl-state`: string keys `pk` and `sk`, PAY_PER_REQUEST) as a
-`controller.store.Table`: the only boto3 user for it.
+`controller.reconcile.store.Table`: the only boto3 user for it.
 
-Built by the CLI or the reconciler from the shared AwsClients and handed to `controller.store.StateStore`.
+Built by the CLI or the reconciler from the shared AwsClients and handed to `controller.reconcile.store.StateStore`.
 Items are flat maps of strings and numbers (numbers come back as int when whole, else float); reads are strongly
 consistent; queries follow LastEvaluatedKey; batch writes go 25 at a time and resend unprocessed items with
 backoff. A refused condition raises ConflictError; every other botocore error is translated as usual.
@@ -22,7 +22,7 @@ from controller.aws.batching import chunks
 from controller.aws.errors import translate
 from controller.aws.session import Adapter, AwsClients
 from controller.errors import ConflictError, TemporaryError
-from controller.store import Condition, Item, Value
+from controller.ports import Condition, Item, Value
 
 TABLE_NAME = "modelctl-state"
 BATCH_WRITE = 25  # BatchWriteItem takes at most 25 requests
@@ -97,7 +97,7 @@ def _condition(condition: Condition | None) -> dict[str, Any]:
 
 
 class StateTable(Adapter):
-    """controller.store.Table on DynamoDB. name: the table's name."""
+    """controller.reconcile.store.Table on DynamoDB. name: the table's name."""
 
     def __init__(self, clients: AwsClients, name: str = TABLE_NAME) -> None:
         super().__init__(clients)

@@ -1,6 +1,6 @@
 """Step Functions adapters: the per-model pipeline state machines and their runs.
 
-Called through the registry by controller.observe (reads) and controller.apply (writes). Both kinds start from
+One ResourceOperations (controller.ports) per kind. Both kinds start from
 one paged ListStateMachines (1000 a page) that maps names to ARNs, so keys whose machine does not exist cost
 nothing more.
 """
@@ -18,11 +18,11 @@ from controller.aws.ssm import ensure_labelled
 from controller.aws.tagging import TagReader, ownership_tags
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import AwsError, NotFoundError, PermanentError
-from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
+from controller.resources import MANAGED, Kind, Observed, Ref, Resource
 from controller.spec.identity import digest
 
 EXECUTIONS_SHOWN = 20  # the first page of ListExecutions, newest first
-OWNED_BY_MACHINE = {MANAGED_TAG: "true"}  # the tags a pipeline run reports: see PipelineRuns
+OWNED_BY_MACHINE = MANAGED  # the tags a pipeline run reports: see PipelineRuns
 FAILED = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 RESOURCE_TYPE = "states:stateMachine"  # the Tagging API's name for a state machine
 

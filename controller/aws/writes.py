@@ -4,7 +4,7 @@ require_managed: the defence-in-depth ownership check before any modify or delet
 foreign resources; an adapter refuses again, with PermanentError). aws_tags: a tag mapping as the list each
 service wants. already_exists: whether a translated error says the name is taken, so a create can adopt its own
 resource instead of failing; create_or_adopt: that create-then-adopt step for adapters that look the name up only
-when AWS says it is taken. Used by the adapter modules in controller.aws only.
+when AWS says it is taken.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from controller.aws.errors import translate_errors
 from controller.errors import AwsError, PermanentError
-from controller.resources import MANAGED_TAG, Observed
+from controller.resources import MANAGED_TAG, TAG_PREFIX, Observed
 
 MAX_TAGS = 50  # SSM, SageMaker, Step Functions, Scheduler and CloudWatch accept at most 50 tags per resource
 ALREADY_EXISTS_CODES = frozenset(
@@ -33,15 +33,10 @@ def require_managed(observed: Observed, verb: str) -> None:
         raise PermanentError(f"refusing to {verb} {observed.ref}: it has no {MANAGED_TAG}=true tag")
 
 
-def is_managed(tags: Mapping[str, str]) -> bool:
-    """True when a tag mapping read from AWS marks the resource as the controller's."""
-    return tags.get(MANAGED_TAG) == "true"
-
-
 def aws_tags(tags: Mapping[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
     """Tags as AWS's [{Key, Value}] list (Step Functions: key="key", value="value"), at most MAX_TAGS with the
     managed tag and then the other modelctl: tags first, so a spec with many labels still gets its ownership tags."""
-    ordered = sorted(tags.items(), key=lambda item: (item[0] != MANAGED_TAG, not item[0].startswith("modelctl:"), item))
+    ordered = sorted(tags.items(), key=lambda item: (item[0] != MANAGED_TAG, not item[0].startswith(TAG_PREFIX), item))
     return [{key: name, value: text} for name, text in ordered[:MAX_TAGS]]
 
 

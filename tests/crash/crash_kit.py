@@ -23,11 +23,11 @@ import boto3
 import pytest
 from crash_runner import WriteRecorder, is_lock_write, recording_make
 
-from controller import commands
 from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import main
-from controller.reconcile import RETAINED_CONFIGS
+from controller.cli import deploy as commands
+from controller.cli.main import main
+from controller.reconcile.orchestrate import RETAINED_CONFIGS
 from controller.resources import Kind
 
 ACCOUNT, REGION, ENV = "111122223333", "us-east-1", "dev"

@@ -155,7 +155,7 @@ def recording_make(make: Callable[[AwsClients, str], Any], recorder: WriteRecord
 
 def _use_local_pace(poll_seconds: int | None, wait_interval: float | None) -> None:
     """The CLI's local pace: the pipelines' poll interval, and the pause between two `apply --wait` passes."""
-    from controller import commands
+    from controller.cli import deploy as commands
 
     if poll_seconds is not None:
         commands.LOCAL_POLL_SECONDS = poll_seconds
@@ -183,7 +183,7 @@ def main(argv: Sequence[str]) -> int:
     )
     AwsClients._make = recording_make(AwsClients._make, recorder)  # type: ignore[method-assign,assignment]
     _use_local_pace(args.poll_seconds, args.wait_interval)
-    from controller.cli import main as modelctl
+    from controller.cli.main import main as modelctl
 
     return modelctl(args.command[1:] if args.command[:1] == ["--"] else args.command)
 

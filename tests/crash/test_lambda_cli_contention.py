@@ -37,7 +37,7 @@ from crash_kit import (
 from crash_runner import WriteRecorder, is_lock_write, read_log
 
 from controller.aws.statetable import TABLE_NAME
-from controller.bundle_command import bundle as bundle_command
+from controller.cli.bundle import bundle as bundle_command
 from controller.local import control
 from controller.local.bootstrap import ensure_prerequisites
 from reconciler_lambda import handler

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from botocore.endpoint import Endpoint
 
-from controller import aws_context
 from controller.aws import connect as connect_module
 from controller.aws.session import AwsClients
-from controller.bundle import build_bundle
+from controller.cli import session as aws_context
+from controller.desired.bundle import build_bundle
 from controller.local import bootstrap, emulator
 from controller.spec.identity import digest
 from controller.spec.loader import load_files

@@ -19,13 +19,13 @@ from typing import Any
 import boto3
 import pytest
 
-from controller.aws_context import Session, aws_for
-from controller.cli import main
+from controller.cli.main import main
+from controller.cli.session import Session, aws_for
 from controller.errors import LockHeldError
-from controller.health import ROLLED_BACK, Health
 from controller.local import control
-from controller.plan import Change
-from controller.reconcile import ApplyOptions, ApplyRun, apply_environment
+from controller.plan.plan import Change
+from controller.reconcile.health import ROLLED_BACK, Health
+from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, apply_environment
 from controller.resources import Kind
 from controller.spec.loader import load_catalog
 

@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from controller.aws.session import CallCounter, is_read
-from controller.cli import main
+from controller.cli.main import main
 
 REGION = "us-east-1"
 SMALL_SPECS = Path(__file__).parent / "specs_small"

@@ -48,12 +48,12 @@ from hostile_kit import (
 
 from controller.aws.session import AwsClients, is_read
 from controller.aws.statetable import TABLE_NAME
-from controller.aws_context import Session, aws_for
-from controller.bundle import dumps
-from controller.cli import main
+from controller.cli.main import main
+from controller.cli.session import Session, aws_for
+from controller.desired.bundle import dumps
 from controller.errors import PlanError
 from controller.local.bootstrap import ensure_prerequisites
-from controller.reconcile import ApplyOptions, ApplyRun, apply_environment, plan_with_state
+from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, apply_environment, plan_with_state
 from controller.spec.loader import load_catalog
 from reconciler_lambda import handler
 

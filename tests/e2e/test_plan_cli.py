@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
-from controller.cli import main
+from controller.cli.main import main
 from controller.errors import PlanError
-from controller.plan import Plan
+from controller.plan.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "111122223333"  # the examples' account; the emulator acts as it
@@ -129,8 +129,8 @@ def test_a_saved_plan_round_trips_and_goes_stale_when_aws_changes(
 ) -> None:
     from controller.aws.connect import connect
     from controller.aws.registry import build_registry
-    from controller.images import resolve_framework_image
-    from controller.reconcile import plan_environment
+    from controller.cli.images import resolve_framework_image
+    from controller.reconcile.orchestrate import plan_environment
     from controller.spec.loader import load_catalog
 
     saved = tmp_path / "plan.json"

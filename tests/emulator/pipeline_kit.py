@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from controller.local import codebuild_ext, control
-from controller.pipeline import (
+from controller.pipeline.definition import (
     BatchTransform,
     BuiltImage,
     Channel,

@@ -25,7 +25,7 @@ from pipeline_kit import (
 
 from controller.local import codebuild_ext
 from controller.local.control import FailureRule
-from controller.pipeline import (
+from controller.pipeline.definition import (
     GIT_SHA_TAG,
     VERSION_TAG,
     QualityGate,

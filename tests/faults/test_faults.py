@@ -18,18 +18,19 @@ import pytest
 from aws_state import serving, snapshot
 from fault_kit import Fault, FaultInjector, FaultPlan, Forced
 
-from controller.apply import Status
 from controller.aws.session import client_config
-from controller.aws_context import Session, aws_for
-from controller.cli import main
+from controller.cli.main import main
+from controller.cli.session import Session, aws_for
 from controller.errors import ModelctlError
-from controller.health import Health, model_status
 from controller.local import control
-from controller.reconcile import ApplyOptions, ApplyRun, PlanResult, apply_environment, plan_with_state
+from controller.reconcile.executor import Status
+from controller.reconcile.health import Health, model_status
+from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, apply_environment, plan_with_state
+from controller.reconcile.result import PlanResult
+from controller.reconcile.store import StateStore
 from controller.resources import Kind
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
-from controller.store import StateStore
 
 ACCOUNT, ENV = "111122223333", "dev"
 GIT_SHA = "fa17000000000000000000000000000000000001"

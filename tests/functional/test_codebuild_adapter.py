@@ -13,9 +13,9 @@ from writes_kit import _resolve, catalog
 
 from controller.aws.codebuild import ImageBuilds
 from controller.aws.session import AwsClients
-from controller.desired import desired_state
-from controller.diff import Action, diff
+from controller.desired.state import desired_state
 from controller.errors import PermanentError
+from controller.plan.diff import Action, diff
 from controller.resources import Kind, Resource
 
 SPECS_ACCOUNT = "111122223333"  # the example specs' account: CodeBuild refuses a service role of another account

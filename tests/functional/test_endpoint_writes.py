@@ -13,10 +13,10 @@ from aws_kit import REGION
 from writes_kit import FAST, MANAGED, not_converged, settle
 
 from controller.aws.registry import build_registry
-from controller.aws.sagemaker_endpoints import rollback_of
 from controller.aws.session import AwsClients
 from controller.errors import TemporaryError
 from controller.local import control
+from controller.reconcile.rollbacks import rollback_of
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 TAGS = {MANAGED_TAG: "true"}

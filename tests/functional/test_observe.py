@@ -1,4 +1,4 @@
-"""controller.observe through the real registry on the in-process emulator, and at its own seam with fakes."""
+"""controller.reconcile.observe through the real registry on the in-process emulator, and at its own seam with fakes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from controller.aws.registry import ResourceOperations, build_registry
+from controller.aws.registry import build_registry
 from controller.aws.session import AwsClients
 from controller.errors import PlanError, TemporaryError
-from controller.observe import observe
+from controller.ports import ResourceOperations
+from controller.reconcile.observe import observe
 from controller.resources import Kind, Observed, Ref
 
 

@@ -19,7 +19,8 @@ from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME, StateTable
 from controller.errors import ConflictError, LockHeldError, TemporaryError
 from controller.local.bootstrap import ensure_prerequisites
-from controller.store import ApplyRecord, Condition, ModelRecord, Revision, Serving, StateStore
+from controller.ports import Condition
+from controller.reconcile.store import ApplyRecord, ModelRecord, Revision, Serving, StateStore
 
 
 @pytest.fixture

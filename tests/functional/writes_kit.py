@@ -9,10 +9,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from controller.aws.registry import ResourceOperations
-from controller.desired import ModelVersion, desired_state
-from controller.diff import Action, diff
-from controller.observe import observe
+from controller.desired.state import ModelVersion, desired_state
+from controller.plan.diff import Action, diff
+from controller.ports import ResourceOperations
+from controller.reconcile.observe import observe
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog

@@ -56,10 +56,10 @@ from iam_kit import (
 )
 from moto.core.authorization import enable_iam_authentication
 
-from controller import commands
 from controller.aws.session import is_read
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import main
+from controller.cli import deploy as commands
+from controller.cli.main import main
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import boto3
 import pytest
 
 from controller.aws.statetable import TABLE_NAME
-from controller.bundle import dumps
-from controller.bundle_command import bundle as bundle_command
+from controller.cli.bundle import bundle as bundle_command
+from controller.desired.bundle import dumps
 from controller.local.bootstrap import ensure_prerequisites
 from controller.spec.identity import digest
 from reconciler_lambda import handler

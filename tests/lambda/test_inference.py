@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from controller.aws.connect import connect
-from controller.cli import main
+from controller.cli.main import main
 from controller.spec.types import NAME_PATTERN
 from reconciler_lambda.inference import NAME, Gateway, respond
 

@@ -10,11 +10,11 @@ import threading
 from collections.abc import Iterable
 
 from controller.errors import ConflictError
-from controller.store import Condition, Item, Value
+from controller.ports import Condition, Item, Value
 
 
 class FakeTable:
-    """controller.store.Table in a dict keyed by (pk, sk)."""
+    """controller.reconcile.store.Table in a dict keyed by (pk, sk)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Value]] = {}

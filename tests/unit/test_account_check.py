@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from controller.aws.account import Caller
 from controller.errors import PlanError
-from controller.reconcile import apply_environment
+from controller.ports import Caller
+from controller.reconcile.orchestrate import apply_environment
 from controller.spec.loader import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]

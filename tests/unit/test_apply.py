@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from controller.apply import BUSY_CODE, Executor, Status
 from controller.errors import PermanentError, TemporaryError
-from controller.plan import Plan, build_plan
+from controller.plan.plan import Plan, build_plan
+from controller.reconcile.executor import BUSY_CODE, Executor, Status
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 TAGS = {MANAGED_TAG: "true"}

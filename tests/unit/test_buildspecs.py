@@ -3,7 +3,7 @@
 pr.yml: validate + plan as markdown under the read-only role, the markdown kept as the artifact; merge.yml:
 `modelctl bundle --out bundle.json --upload`; train-image.yml / inference-image.yml: ECR login, docker build and
 push of $IMAGE_REPO_URI:$IMAGE_TAG (passed by the pipeline) with BUILD_CONTEXT and MODEL_NAME (passed by the
-CodeBuild project controller/desired.py makes).
+CodeBuild project controller/desired/training.py makes).
 """
 
 from __future__ import annotations
@@ -80,6 +80,9 @@ def test_image_builds_log_in_to_ecr_build_and_push_the_tag_the_pipeline_asks_for
 
 def test_the_variables_the_image_buildspecs_read_are_the_ones_the_controller_passes() -> None:
     controller = Path(__file__).resolve().parents[2] / "controller"
-    pipeline, desired = (controller / "pipeline.py").read_text(), (controller / "desired_pipeline.py").read_text()
+    pipeline, desired = (
+        (controller / "pipeline" / "definition.py").read_text(),
+        (controller / "desired" / "training.py").read_text(),
+    )
     assert '"IMAGE_REPO_URI"' in pipeline and '"IMAGE_TAG"' in pipeline
     assert '"BUILD_CONTEXT"' in desired and '"MODEL_NAME"' in desired

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from controller.bundle import BUNDLE_VERSION, build_bundle, changed_models, dumps, latest_pointer, load_bundle
-from controller.desired import desired_state
+from controller.desired.bundle import BUNDLE_VERSION, build_bundle, changed_models, dumps, latest_pointer, load_bundle
+from controller.desired.state import desired_state
 from controller.errors import PlanError, SpecError
-from controller.lambda_reconcile import Settings, Trigger, correlation_id, parse_event
 from controller.spec.catalog import Catalog
 from controller.spec.identity import digest
 from controller.spec.loader import load_catalog
 from controller.spec.models import FrameworkImage
+from reconciler_lambda.reconcile import Settings, Trigger, correlation_id, parse_event
 
 REPO = Path(__file__).resolve().parents[2]
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from asl_tools import asl_validator, asl_validator_problems
 
-from controller.api_access import API_OWNER
-from controller.desired import DesiredState, ModelVersion, Registry, desired_state
+from controller.desired.api_access import API_OWNER
+from controller.desired.state import DesiredState, ModelVersion, Registry, desired_state
 from controller.resources import CONFIG_TAG, ENV_TAG, GIT_SHA_TAG, MANAGED_TAG, MODEL_TAG, SPEC_DIGEST_TAG, Kind
 from controller.spec.catalog import Catalog
 from controller.spec.loader import load_catalog
@@ -121,7 +121,7 @@ def test_weights_do_not_name_the_endpoint_config(catalog: Catalog) -> None:
 def test_framework_images_resolve_offline_with_the_sagemaker_sdk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from controller.images import resolve_framework_image
+    from controller.cli.images import resolve_framework_image
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     uri = resolve_framework_image(

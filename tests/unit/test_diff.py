@@ -1,4 +1,4 @@
-"""controller.diff: per-resource actions and field changes, drift, autoscaling, weights as shares, conflicts."""
+"""controller.plan.diff: per-resource actions and field changes, drift, autoscaling, weights as shares, conflicts."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from fixtures.planworld import (
     variant,
 )
 
-from controller.diff import Action, FieldChange, ResourceDiff, diff, leaves
+from controller.plan.diff import Action, FieldChange, ResourceDiff, diff, leaves
 from controller.resources import Kind, Observed, Ref, Resource
 
 

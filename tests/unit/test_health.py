@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller.desired import DesiredState
-from controller.health import (
+from controller.desired.state import DesiredState
+from controller.plan.plan import Action, Change, Classification
+from controller.reconcile.health import (
     DEPLOYING,
     ENDPOINT_FAILED,
     ENDPOINT_MISSING,
@@ -18,7 +19,6 @@ from controller.health import (
     Health,
     model_status,
 )
-from controller.plan import Action, Change, Classification
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource
 
 MACHINE = Ref(Kind.STATE_MACHINE, "modelctl-m-dev")

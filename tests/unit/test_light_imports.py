@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_validate_imports_no_aws_sdk() -> None:
     probe = (
-        "import sys; from controller.cli import main; code = main(['validate', sys.argv[1]]); "
+        "import sys; from controller.cli.main import main; code = main(['validate', sys.argv[1]]); "
         "heavy = [m for m in ('boto3', 'botocore', 'sagemaker') if m in sys.modules]; "
         "print('HEAVY', code, ','.join(heavy) or 'none')"
     )

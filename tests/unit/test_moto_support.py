@@ -83,7 +83,7 @@ def test_the_cli_refuses_an_unsupported_moto_before_any_request_with_one_line() 
         "from importlib import metadata\n"
         "real = metadata.version\n"
         "metadata.version = lambda name: '5.3.0' if name == 'moto' else real(name)\n"
-        "from controller.cli import main\n"
+        "from controller.cli.main import main\n"
         "sys.exit(main(['plan', '--env', 'dev', '--local', 'specs']))\n"
     )
     env = {key: value for key, value in os.environ.items() if key != moto_support.ALLOW_UNSUPPORTED_VARIABLE}

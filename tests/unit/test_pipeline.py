@@ -1,4 +1,4 @@
-"""controller.pipeline: the ASL definition's shape, its determinism, its parameters and execution input.
+"""controller.pipeline.definition: the ASL definition's shape, its determinism, its parameters and execution input.
 
 Pure: no AWS. That the definition executes is tests/emulator/test_pipeline_runs.py's job; here, besides the
 graph, the `asl-validator` CLI (npm) checks it when it is installed (ASL_VALIDATOR, or .ci/node).
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from asl_tools import asl_validator, asl_validator_problems
 
-from controller.pipeline import (
+from controller.pipeline.definition import (
     GIT_SHA_TAG,
     VERSION_TAG,
     BatchTransform,
@@ -34,7 +34,7 @@ from controller.pipeline import (
     model_version,
     run_id_for,
 )
-from controller.pipeline_states import fmt, literal
+from controller.pipeline.states import fmt, literal
 
 IMAGE = PinnedImage("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
 BUILT = BuiltImage("churn-train-image", "9f1c2e7d", "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn")

@@ -1,4 +1,4 @@
-"""controller.plan and controller.capacity: classification, reasons, capacity, ordering, JSON, staleness."""
+"""controller.plan.plan and controller.plan.capacity: classification, reasons, capacity, ordering, JSON, staleness."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from fixtures.planworld import (
     variant,
 )
 
-from controller.capacity import Instances, load_price_table, parse_price_table
 from controller.errors import PlanError
-from controller.plan import Action, Classification, Plan, build_plan, observed_digest
+from controller.plan.capacity import Instances, load_price_table, parse_price_table
+from controller.plan.plan import Action, Classification, Plan, build_plan, observed_digest
 from controller.resources import Kind, Observed, Ref, Resource
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""controller.render: text, markdown and JSON plans; key lines asserted, not whole outputs."""
+"""controller.cli.render: text, markdown and JSON plans; key lines asserted, not whole outputs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from fixtures.planworld import ALARM, ENDPOINT, MODEL, PRICES, SCHEDULE, desired, edit, edit_observed, live, observed
 
-from controller.capacity import parse_price_table
-from controller.plan import Plan, build_plan
-from controller.render import NO_CHANGES, as_json, markdown, summary, text
+from controller.cli.render import NO_CHANGES, as_json, markdown, summary, text
+from controller.plan.capacity import parse_price_table
+from controller.plan.plan import Plan, build_plan
 from controller.resources import Kind, Ref, Resource
 
 RUN = Ref(Kind.PIPELINE_RUN, "churn-xgb-prod/churn-xgb-111111111111-a1b2c3d")

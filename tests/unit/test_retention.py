@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from controller.reconcile import RETAINED_CONFIGS, _retained_configs
+from controller.reconcile.orchestrate import RETAINED_CONFIGS, _retained_configs
 from controller.resources import Kind, Ref
 
 

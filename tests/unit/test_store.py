@@ -1,5 +1,5 @@
-"""controller.store on an in-memory table: the lock (holder, wait, expiry, heartbeat, loss), history, inventory,
-rollback and bundle marks."""
+"""controller.reconcile.store on an in-memory table: the lock (holder, wait, expiry, heartbeat, loss), history,
+inventory, rollback and bundle marks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from fake_table import FakeTable
 
 from controller.errors import LockHeldError, LockLostError
-from controller.store import (
+from controller.reconcile.store import (
     ApplyRecord,
     Condition,
     ModelRecord,

@@ -21,7 +21,7 @@ from cfn_template import TEMPLATE, template
 from controller_calls import controller_operations
 
 from controller.aws.session import READ_PREFIXES
-from controller.desired import desired_state
+from controller.desired.state import desired_state
 from controller.resources import Kind
 from controller.spec.loader import load_catalog
 from controller.spec.models import FrameworkImage

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.cli import main
+from controller.cli.main import main
 
 CORPUS = Path(__file__).parent / "corpus"
 ENVIRONMENT = CORPUS / "environment.yaml.txt"
