@@ -88,15 +88,15 @@ def test_a_crashed_holder_is_taken_over_after_its_lease(table: StateTable) -> No
         "holder": "ghost#1",
         "who": "ghost",
         "since": now,
-        "expires": now + 2,
+        "expires": now + 5,  # long enough that the first try below still finds it held on a loaded machine
     }
     table.put(crashed)  # what a run that died holding the lock leaves behind
     store = StateStore(table, who="bob")
 
     with pytest.raises(LockHeldError, match="ghost#1"):
         store.lock("dev").__enter__()
-    with store.lock("dev", lease_seconds=2, wait_seconds=4, poll=0.05) as held:
-        assert time.time() >= now + 2
+    with store.lock("dev", lease_seconds=2, wait_seconds=10, poll=0.05) as held:
+        assert time.time() >= now + 5
         item = table.get("lock#dev", "lock")
         assert item is not None
         assert item["holder"] == held.holder
