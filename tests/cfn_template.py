@@ -4,7 +4,8 @@
 (tests/unit/test_template.py reads the policies as written). `Stack(parameters, account, region)`: what a stack
 deployed with those parameters would hold, every intrinsic resolved as CloudFormation resolves it; the Ref and
 Fn::GetAtt of the template's own resources are built from the names their properties give (RoleName, TableName,
-...), so `Stack.policies(role)` is the plain IAM policy JSON of a role (tests/iam creates it in the emulator).
+...), so `Stack.policies(role)` is the plain IAM policy JSON of a role (tests/reliability/iam creates it in the
+emulator).
 """
 
 from __future__ import annotations

@@ -103,15 +103,13 @@ _MARKER_BY_FOLDER = {
     "functional": "functional",
     "emulator": "functional",
     "lambda": "functional",
-    "iam": "functional",
-    "faults": "functional",
     "e2e": "e2e",
-    "crash": "e2e",
+    "reliability": "e2e",
 }
 _MARKERS = {
     "unit": "pure, fast: no emulator, no AWS (tests/unit)",
     "functional": "adapters, the emulator, the Lambda handlers, IAM and faults on the embedded emulator",
-    "e2e": "the CLI end to end on the emulator, crashes and contention (tests/e2e, tests/crash)",
+    "e2e": "the CLI end to end on the emulator, crashes and contention (tests/e2e, tests/reliability/crash)",
 }
 
 

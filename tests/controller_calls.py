@@ -5,7 +5,8 @@ from the properties in controller/aws/session.py) and every call `.<method>(` an
 such as `get_paginator("list_models")`, or `_list = ("list_models", ...)` tables) that is a method of one of those
 clients; botocore's service model (what a client's `meta.method_to_api_mapping` holds) turns each into its API
 operation, and the service's signing name (with the few exceptions in IAM_PREFIX) gives the IAM prefix.
-Used by tests/unit/test_template.py (the template grants them) and tests/iam (the plan role is denied the writes).
+Used by tests/unit/test_template.py (the template grants them) and tests/reliability/iam (the plan role is denied
+the writes).
 """
 
 from __future__ import annotations

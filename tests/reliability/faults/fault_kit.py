@@ -1,4 +1,5 @@
-"""Fault injection at the botocore layer of the controller's clients (issue 7), for the tests in tests/faults.
+"""Fault injection at the botocore layer of the controller's clients (issue 7), for the tests in
+tests/reliability/faults.
 
 `FaultInjector(FaultPlan(rate=0.3, seed=7)).install(monkeypatch)` wraps `AwsClients._make`, so every client the
 controller makes from then on (the CLI's, the orchestrator's, the state store's) gets a botocore `before-send`

@@ -25,7 +25,7 @@ from controller.aws.statetable import TABLE_NAME
 from controller.local.bootstrap import ensure_prerequisites
 
 ACCOUNT, REGION, ENV = "111122223333", "us-east-1", "dev"
-SMALL_SPECS = Path(__file__).resolve().parents[1] / "e2e" / "specs_small"
+SMALL_SPECS = Path(__file__).resolve().parents[2] / "e2e" / "specs_small"
 # the stack as deployed for the e2e specs' dev: their training data bucket is its TrainingDataBucketNames
 STACK = Stack(
     {

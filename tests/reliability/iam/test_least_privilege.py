@@ -12,7 +12,8 @@ role session's keys. The emulator acts as the specs' account (MOTO_ACCOUNT_ID), 
 reports and apply checks. Only the CLI's waits are shortened (controller.commands: 30 s between `--wait` passes and
 60 s pipeline polls on AWS; 1 s here).
 
-What is enforced (moto plus controller/local/iam_ext.py, whose own tests are tests/iam/test_emulator_iam.py): the
+What is enforced (moto plus controller/local/iam_ext.py, whose own tests are
+tests/reliability/iam/test_emulator_iam.py): the
 SigV4 signature and the identity (a session of a role that exists); every statement's Action, explicit Denies
 first; its Resource against the ARNs each request names, for S3, IAM, STS (moto) and SSM, DynamoDB, SageMaker,
 Step Functions, EventBridge Scheduler, CodeBuild, CloudWatch, SNS, Lambda (iam_ext), while Application Auto Scaling

@@ -1,5 +1,6 @@
 """Apply under injected AWS faults (issue 7): throttling, 503s, connection resets and lost responses at the botocore
-layer of the controller's clients (tests/faults/fault_kit.py), on the served emulator with tests/e2e/specs_small.
+layer of the controller's clients (tests/reliability/faults/fault_kit.py), on the served emulator with
+tests/e2e/specs_small.
 
 The promise: under 30% faults, repeated applies converge to the state a run without faults leaves, with every change
 applied once or reported (an outcome per change, or an error the CLI prints), never lost, never a traceback.
@@ -34,7 +35,7 @@ from controller.spec.loader import load_catalog
 
 ACCOUNT, ENV = "111122223333", "dev"
 GIT_SHA = "fa17000000000000000000000000000000000001"
-SMALL_SPECS = Path(__file__).parents[1] / "e2e" / "specs_small"
+SMALL_SPECS = Path(__file__).parents[2] / "e2e" / "specs_small"
 EDIT = ("hyperparameters: {eta: 0.2}", "hyperparameters: {eta: 0.3}")
 PASS_PAUSE = 0.3  # seconds between two passes (the CLI's `apply --wait` waits 1 s locally)
 CONVERGE_SECONDS = 90  # a pass loop that has not converged by then fails the test

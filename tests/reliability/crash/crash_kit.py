@@ -32,7 +32,7 @@ from controller.resources import Kind
 
 ACCOUNT, REGION, ENV = "111122223333", "us-east-1", "dev"
 GIT_SHA = "c4a5b0000000000000000000000000000000e7e7"
-SMALL_SPECS = Path(__file__).resolve().parents[1] / "e2e" / "specs_small"
+SMALL_SPECS = Path(__file__).resolve().parents[2] / "e2e" / "specs_small"
 RUNNER = Path(__file__).with_name("crash_runner.py")
 POLL_SECONDS, WAIT_INTERVAL = 0, 0.2
 RUN_LIMIT_SECONDS = 90  # a subprocess that runs longer than this is a failed test, not a hung suite

@@ -1,6 +1,6 @@
 """Run one `modelctl` command in this process, log its AWS writes, and optionally SIGKILL it after the Nth one.
 
-    python tests/crash/crash_runner.py [--kill-after N | --kill-after-operation OP] [--write-log FILE]
+    python tests/reliability/crash/crash_runner.py [--kill-after N | --kill-after-operation OP] [--write-log FILE]
         [--label NAME] [--hold-lock-for LABEL] [--poll-seconds S] [--wait-interval S] -- <modelctl CLI args>
 
 Every boto3 client the controller makes (controller.aws.session.AwsClients._make) gets botocore hooks. Each

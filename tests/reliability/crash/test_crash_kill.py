@@ -7,7 +7,7 @@ applies a new `eta`, which takes about 20 writes over two passes (parameters, pi
 lock; then after training a new endpoint config, its alarm and the UpdateEndpoint) plus lock heartbeats. The
 tests share one emulator state, each starting from where the previous one left the environment (its `eta`), so
 configs accumulate past RETAINED_CONFIGS and the retention is checked too; a test run alone first converges to
-its starting `eta`. The killed run is a subprocess (tests/crash/crash_runner.py); the recovery runs in this
+its starting `eta`. The killed run is a subprocess (tests/reliability/crash/crash_runner.py); the recovery runs in this
 process with its writes logged the same way.
 """
 

@@ -1,4 +1,5 @@
-"""The fault kit itself (tests/faults/fault_kit.py), on the served emulator: its faults reach the controller's
+"""The fault kit itself (tests/reliability/faults/fault_kit.py), on the served emulator: its faults reach the
+controller's
 clients only, in each protocol's shape, as botocore and controller.aws.errors classify them; a lost response's
 request really ran; the draws are reproducible.
 """

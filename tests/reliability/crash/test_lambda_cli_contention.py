@@ -2,7 +2,8 @@
 comes second waits for the lock or is told who holds it, and the environment converges once (one pipeline run).
 
 The Lambda's handler runs in this process on a bundle of tests/e2e/specs_small uploaded by `modelctl bundle` (as
-tests/lambda/test_handler.py does); the CLI runs `apply` through tests/crash/crash_runner.py as a subprocess. Both
+tests/lambda/test_handler.py does); the CLI runs `apply` through tests/reliability/crash/crash_runner.py as a
+subprocess. Both
 log their writes with request and response times to one file. The first to take the lock keeps it until the log
 shows the other refused on it (`--hold-lock-for`, WriteRecorder.hold_lock_for), so the two really contend.
 """
