@@ -39,9 +39,9 @@ from controller.spec.aws_limits import (
     limits,
     tag_character_ok,
 )
-from controller.spec.catalog import Catalog, ModelEntry
+from controller.spec.catalog import Catalog
 from controller.spec.identity import hyperparameter_string, training_identity
-from controller.spec.models import EnvironmentBody, Image, ModelConfig
+from controller.spec.models import EnvironmentBody, ModelConfig
 from controller.spec.safe_text import bucket_problem, git_url_problem, repo_path_problem, s3_bucket_of
 from controller.spec.yamlsource import Document, Path, format_path
 
@@ -63,12 +63,17 @@ def check_aws(catalog: Catalog, problems: list[Diagnostic]) -> None:
         labels = entry.spec.metadata.labels
         label_report = _reporter(problems, entry.document, lambda p: ("metadata", "labels", *p))
         _check_tags(labels, table, label_report, what="label")
+        checked: set[int] = set()  # environments with an empty overlay share one config object: check it once
         for env_name, config in entry.configs.items():
             home = catalog.environments.get(env_name)
             if home is None:
                 continue  # reported by check_catalog
             report = _reporter(problems, entry.document, entry.locate(env_name))
-            _check_model(entry, env_name, config, home.spec, table, report)
+            if id(config) not in checked:
+                checked.add(id(config))
+                _check_config(entry.name, config, table, report)
+            for role in ("training", "inference"):
+                _check_image_uri(getattr(config.images, role).uri, ("images", role, "uri"), home.spec, table, report)
             tags = {**home.spec.tags, **labels}
             if len(tags) + OWN_TAG_COUNT > table.tag_count.max:
                 label_report(
@@ -134,16 +139,19 @@ def _check_tags(tags: dict[str, str], table: Limits, report: Report, *, what: st
 # --- models -------------------------------------------------------------------------------------------------------
 
 
-def _check_model(
-    entry: ModelEntry, env_name: str, config: ModelConfig, env: EnvironmentBody, table: Limits, report: Report
-) -> None:
+def _check_config(name: str, config: ModelConfig, table: Limits, report: Report) -> None:
+    """The checks that depend on the config alone (not on the environment's account or region)."""
     problem = git_url_problem(config.source.repo)
     if problem:
         report(("source", "repo"), problem)
     for role in ("training", "inference"):
-        image: Image = getattr(config.images, role)
-        _check_image(image, ("images", role), env, table, report)
-    _check_hyperparameters(entry.name, config, table, report)
+        build = getattr(config.images, role).build
+        if build is not None:
+            for field, what in (("buildspec", "buildspec"), ("context", "build context")):
+                problem = repo_path_problem(getattr(build, field), what)
+                if problem:
+                    report(("images", role, "build", field), problem)
+    _check_hyperparameters(name, config, table, report)
     _check_instance_types(config, table, report)
     for path, uri in _s3_uris(config):
         problem = bucket_problem(s3_bucket_of(uri))
@@ -163,28 +171,22 @@ def _check_model(
             )
 
 
-def _check_image(image: Image, path: Path, env: EnvironmentBody, table: Limits, report: Report) -> None:
-    if image.build is not None:
-        for field, what in (("buildspec", "buildspec"), ("context", "build context")):
-            problem = repo_path_problem(getattr(image.build, field), what)
-            if problem:
-                report((*path, "build", field), problem)
-    if image.uri is None:
+def _check_image_uri(uri: str | None, path: Path, env: EnvironmentBody, table: Limits, report: Report) -> None:
+    if uri is None:
         return
-    uri = image.uri
     if len(uri) > _AWS_IMAGE_MAX:
-        report((*path, "uri"), f"is {len(uri)} characters; SageMaker takes image URIs of at most {_AWS_IMAGE_MAX}")
+        report(path, f"is {len(uri)} characters; SageMaker takes image URIs of at most {_AWS_IMAGE_MAX}")
     host = _ECR_HOST.fullmatch(uri.split("/", 1)[0])
     partition = table.regions.get(env.region)
     suffix = table.dns_suffixes.get(partition or "", "amazonaws.com")
     if host is None:
         report(
-            (*path, "uri"),
+            path,
             f"SageMaker pulls images from Amazon ECR: give <account>.dkr.ecr.{env.region}.{suffix}/<repository>:<tag>",
         )
     elif host.group(3) != env.region or host.group(4) != suffix:
         report(
-            (*path, "uri"),
+            path,
             f"the image is in {host.group(3)}, not the environment's region {env.region} "
             f"(SageMaker pulls from ECR in its own region: {host.group(1)}.dkr.ecr.{env.region}.{suffix})",
         )
@@ -220,6 +222,8 @@ def _check_hyperparameters(name: str, config: ModelConfig, table: Limits, report
             f"a standard parameter holds at most {SSM_STANDARD_VALUE_BYTES}",
         )
         return
+    if size + _identity_bound(config) <= SSM_STANDARD_VALUE_BYTES:
+        return  # the training config cannot reach the limit either; skip building it (validate's hot path)
     image = config.images.training
     identity_image = (
         f"build:{image.build.buildspec}:{image.build.context}" if image.build else image.uri or _PLACEHOLDER_IMAGE
@@ -232,6 +236,22 @@ def _check_hyperparameters(name: str, config: ModelConfig, table: Limits, report
             f"the training config the controller stores in SSM Parameter Store would be up to {size} bytes; "
             f"a standard parameter holds at most {SSM_STANDARD_VALUE_BYTES} (shorten hyperparameters or metrics)",
         )
+
+
+def _identity_bound(config: ModelConfig) -> int:
+    """An upper bound of what the training config parameter holds besides the hyperparameters: keys and numbers
+    (1024 bytes, plus 64 per channel and metric), and each string's characters at 2 JSON bytes each if ASCII (`\\"`),
+    else 12 (a surrogate pair as `\\uXXXX\\uXXXX`)."""
+    training = config.training
+    texts = [config.source.repo, config.source.ref, training.output_path or "", training.data_version or ""]
+    texts += [_PLACEHOLDER_IMAGE, training.quality_gate.metric if training.quality_gate else ""]
+    texts += [f"{name}{channel.uri}{channel.content_type or ''}" for name, channel in training.inputs.items()]
+    texts += [f"{metric.name}{metric.regex}" for metric in training.metrics]
+    image = config.images.training
+    if image.build is not None:
+        texts += [image.build.buildspec, image.build.context]
+    strings = sum(len(text) * (2 if text.isascii() else 12) for text in texts)
+    return 1024 + 64 * (len(training.inputs) + len(training.metrics)) + strings
 
 
 def ssm_text(value: Any) -> str:

@@ -14,8 +14,7 @@ Called by `controller.spec.loader`; pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from functools import cache
 
 from controller import naming
@@ -29,52 +28,57 @@ _RUN_ID = "20261125T030007Z"  # the run id's shape (controller.pipeline): ISO 86
 _DIGEST = "0" * 64
 
 
-@dataclass(frozen=True)
-class Composed:
-    """One AWS name: its kind (a key of aws_limits' names), the name, and who it belongs to."""
+# One AWS name: (kind (a key of aws_limits' names), the name, its owner (see `owner_text`), where in the model's
+# merged config the owner is declared, the container the name is unique in besides the account and region (a
+# schedule group) or ""). Plain tuples: validate makes ~50 per model.
+Composed = tuple[str, str, tuple[str, ...], Path, str]
 
-    kind: str
-    name: str
-    owner: str  # "model m in environment e", "alarm a on variant v of model m in environment e"
-    path: Path  # where in the model's merged config (relative to spec) the owner is declared
-    within: str = ""  # the container the name is unique in, besides the account and region (a schedule group)
+
+def owner_text(owner: tuple[str, ...]) -> str:
+    """("m", "e", "v", "a") -> "alarm a on variant v of model m in environment e"."""
+    text = f"model {owner[0]} in environment {owner[1]}"
+    if len(owner) > 2:
+        text = f"variant {owner[2]} of {text}"
+    if len(owner) > 3:
+        text = f"alarm {owner[3]} on {text}"
+    return text
 
 
 def composed_names(model: str, env: str, config: ModelConfig) -> Iterator[Composed]:
     """Every name the controller sends for `model` in `env` (see the module docstring)."""
-    owner = f"model {model} in environment {env}"
+    owner = (model, env)
     meta: Path = ()
     endpoint = naming.endpoint(env, model)
-    yield Composed("stateMachine", naming.state_machine(env, model), owner, meta)
-    yield Composed("modelPackageGroup", naming.model_package_group(env, model), owner, meta)
-    yield Composed("trainingJob", f"{model}-{'0' * 12}-{_RUN_ID}", owner, meta)
-    yield Composed("model", f"{model}-{'0' * 12}-{_RUN_ID}", owner, meta)
+    yield ("stateMachine", naming.state_machine(env, model), owner, meta, "")
+    yield ("modelPackageGroup", naming.model_package_group(env, model), owner, meta, "")
+    yield ("trainingJob", f"{model}-{'0' * 12}-{_RUN_ID}", owner, meta, "")
+    yield ("model", f"{model}-{'0' * 12}-{_RUN_ID}", owner, meta, "")
     group, schedule = naming.schedule(env, model).split("/", 1)
-    yield Composed("schedule", schedule, owner, meta, within=group)
-    yield Composed("scheduleGroup", naming.schedule_group(env), owner, meta)
-    yield Composed("ssmParameter", naming.hyperparameter_parameter(env, model), owner, meta)
-    yield Composed("ssmParameter", naming.training_config_parameter(env, model), owner, meta)
+    yield ("schedule", schedule, owner, meta, group)
+    yield ("scheduleGroup", naming.schedule_group(env), owner, meta, "")
+    yield ("ssmParameter", naming.hyperparameter_parameter(env, model), owner, meta, "")
+    yield ("ssmParameter", naming.training_config_parameter(env, model), owner, meta, "")
     for role in ("training", "inference"):
         if getattr(config.images, role).build is not None:
             project = naming.image_build_project(env, model, role)
-            yield Composed("codebuildProject", project, owner, ("images", role, "build"))
+            yield ("codebuildProject", project, owner, ("images", role, "build"), "")
     if config.deployment.batch is not None:
-        yield Composed("transformJob", f"{model}-{'0' * 12}-{_RUN_ID}", owner, ("deployment", "batch"))
+        yield ("transformJob", f"{model}-{'0' * 12}-{_RUN_ID}", owner, ("deployment", "batch"), "")
     realtime = config.deployment.realtime
     if realtime is None:
         return
-    yield Composed("endpoint", endpoint, owner, ("deployment", "realtime"))
-    yield Composed("endpointConfig", naming.endpoint_config(env, model, _DIGEST), owner, ("deployment", "realtime"))
+    yield ("endpoint", endpoint, owner, ("deployment", "realtime"), "")
+    yield ("endpointConfig", naming.endpoint_config(env, model, _DIGEST), owner, ("deployment", "realtime"), "")
     for i, variant in enumerate(realtime.variants):
-        variant_owner = f"variant {variant.name} of {owner}"
+        variant_owner = (model, env, variant.name)
         where: Path = ("deployment", "realtime", "variants", i, "name")
-        yield Composed("variant", variant.name, variant_owner, where)
+        yield ("variant", variant.name, variant_owner, where, "")
         if realtime.autoscaling is not None:
-            yield Composed("scalingPolicy", naming.scaling_policy(endpoint, variant.name), variant_owner, where)
+            yield ("scalingPolicy", naming.scaling_policy(endpoint, variant.name), variant_owner, where, "")
         for j, alarm in enumerate(config.monitoring.alarms):
-            alarm_owner = f"alarm {alarm.name} on variant {variant.name} of {owner}"
+            alarm_owner = (model, env, variant.name, alarm.name)
             name = naming.alarm(endpoint, f"{alarm.name}-{variant.name}")
-            yield Composed("alarm", name, alarm_owner, ("monitoring", "alarms", j, "name"))
+            yield ("alarm", name, alarm_owner, ("monitoring", "alarms", j, "name"), "")
 
 
 @cache
@@ -85,15 +89,16 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
 
 
 def name_problem(composed: Composed, bound: Bound) -> str | None:
-    name = composed.name
+    kind, name, owner_parts = composed[0], composed[1], composed[2]
     if not bound.min <= len(name) <= bound.max:
         return (
-            f"the {composed.kind} name {name!r} of {composed.owner} is {len(name)} characters; AWS allows "
+            f"the {kind} name {name!r} of {owner_text(owner_parts)} is {len(name)} characters; AWS allows "
             f"{bound.min}-{bound.max} ({bound.shape})"
         )
     compiled = _pattern(bound.pattern) if bound.pattern else None
     if compiled is not None and not compiled.fullmatch(name):
-        return f"the {composed.kind} name {name!r} of {composed.owner} does not match {bound.pattern!r} ({bound.shape})"
+        owner = owner_text(owner_parts)
+        return f"the {kind} name {name!r} of {owner} does not match {bound.pattern!r} ({bound.shape})"
     return None
 
 
@@ -102,9 +107,18 @@ def name_problem(composed: Composed, bound: Bound) -> str | None:
 _NOT_UNIQUE = frozenset({"variant", "scheduleGroup", "trainingJob", "model", "transformJob", "endpointConfig"})
 
 
+@cache
+def _rules() -> dict[str, tuple[int, int, re.Pattern[str] | None]]:
+    """kind -> (min length, max length, compiled pattern), built once."""
+    return {
+        kind: (bound.min, bound.max, _pattern(bound.pattern) if bound.pattern else None)
+        for kind, bound in limits().names.items()
+    }
+
+
 def check_names(catalog: Catalog, problems: list[Diagnostic]) -> None:
     """Append a Diagnostic per composed name AWS would refuse, and per name two owners would both claim."""
-    table = limits()
+    table, rules = limits(), _rules()
     claimed: dict[tuple[str, str, str, str, str], tuple[Composed, ModelEntry, str]] = {}
     for entry in sorted(catalog.models.values(), key=lambda e: (e.document.file, e.document.line)):
         for env_name, config in sorted(entry.configs.items()):
@@ -114,27 +128,30 @@ def check_names(catalog: Catalog, problems: list[Diagnostic]) -> None:
             scope = (environment.spec.account, environment.spec.region)
             to_document = entry.locate(env_name)
             for composed in composed_names(entry.name, env_name, config):
-                bound = table.names[composed.kind]
-                here = to_document(composed.path) if composed.path else ("metadata", "name")
-                problem = name_problem(composed, bound)
-                if problem:
-                    problems.append(_at(entry, here, problem))
-                if composed.kind in _NOT_UNIQUE:
+                kind, name, owner, path, within = composed
+                low, high, pattern = rules[kind]
+                if not low <= len(name) <= high or (pattern is not None and not pattern.fullmatch(name)):
+                    problem = name_problem(composed, table.names[kind]) or "not a valid AWS name"
+                    problems.append(_at(entry, _where(to_document, path), problem))
+                if kind in _NOT_UNIQUE:
                     continue
-                key = (*scope, composed.kind, composed.within, composed.name)
-                first = claimed.setdefault(key, (composed, entry, env_name))
-                if first[0] is not composed and first[0].owner != composed.owner:
+                first = claimed.setdefault((*scope, kind, within, name), (composed, entry, env_name))
+                if first[0] is not composed and first[0][2] != owner:
                     other, other_entry, other_env = first
-                    where = other_entry.locate(other_env)(other.path) if other.path else ("metadata", "name")
+                    line = other_entry.document.line_of(_where(other_entry.locate(other_env), other[3]))
                     problems.append(
                         _at(
                             entry,
-                            here,
-                            f"the {composed.kind} name {composed.name!r} of {composed.owner} is also the name of "
-                            f"{other.owner} ({other_entry.document.file}:{other_entry.document.line_of(where)}); "
-                            "rename one of them",
+                            _where(to_document, path),
+                            f"the {kind} name {name!r} of {owner_text(owner)} is also the name of "
+                            f"{owner_text(other[2])} ({other_entry.document.file}:{line}); rename one of them",
                         )
                     )
+
+
+def _where(to_document: Callable[[Path], Path], path: Path) -> Path:
+    """The document path of a composed name's owner; the model's name for names owned by the model as a whole."""
+    return to_document(path) if path else ("metadata", "name")
 
 
 def _at(entry: ModelEntry, path: Path, message: str) -> Diagnostic:

@@ -157,7 +157,8 @@ def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = 
     models: list[ModelEntry] = []
     for document in documents:
         report = partial(_report, found, document, _as_is)
-        scan_data(document.data, report)
+        if document.needs_scan:
+            scan_data(document.data, report)
         if document.written:
             check_hyperparameter_text(document, report)
         parsed = _parse_document(document, found)

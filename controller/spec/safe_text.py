@@ -20,6 +20,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from controller.spec.yamlsource import Path
@@ -68,6 +69,7 @@ BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
+@cache  # a handful of buckets, repositories and paths recur across a repository's specs
 def bucket_problem(name: str) -> str | None:
     """Why `name` is not a valid general purpose bucket name, or None."""
     if not 3 <= len(name) <= 63:
@@ -104,6 +106,7 @@ _SSH = re.compile(rf"ssh://(?:[A-Za-z0-9._-]+@)?{_HOST}(?::[0-9]{{1,5}})?/{_REPO
 _SCP = re.compile(rf"[A-Za-z0-9._-]+@{_HOST}:{_REPO_PATH}/?", re.ASCII)
 
 
+@cache  # a handful of buckets, repositories and paths recur across a repository's specs
 def git_url_problem(url: str) -> str | None:
     """None for an https:// or ssh Git URL without credentials; else why not."""
     if _HTTPS.fullmatch(url) or _SSH.fullmatch(url) or _SCP.fullmatch(url):
@@ -121,6 +124,7 @@ def git_url_problem(url: str) -> str | None:
 _SEGMENT = re.compile(r"[A-Za-z0-9._@+-][A-Za-z0-9._@+ -]*", re.ASCII)
 
 
+@cache  # a handful of buckets, repositories and paths recur across a repository's specs
 def repo_path_problem(path: str, what: str) -> str | None:
     """None for a relative path inside the repository (`.` is the repository itself); else why not."""
     if "\n" in path or path.lstrip().startswith(("version:", "{", "phases:")):

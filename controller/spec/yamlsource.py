@@ -17,6 +17,7 @@ Called by `controller.spec.loader`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +44,9 @@ class Document:
 
     file: display path of the file; index: 0-based position in the file; line: 1-based line it starts on;
     data: the plain data (dict for a well-formed spec); lines: field path -> 1-based line of that key or item;
-    written: field path -> the text as written of a plain scalar YAML resolved to a non-string (see above).
+    written: field path -> the text as written of a plain scalar YAML resolved to a non-string (see above);
+    needs_scan: False when the walker saw only printable keys and strings and finite numbers, so the loader's
+    safe_text scan can skip the document (data from elsewhere, e.g. a bundle, is always scanned).
     """
 
     file: str
@@ -52,6 +55,7 @@ class Document:
     data: Any
     lines: dict[Path, int] = field(repr=False)
     written: dict[Path, str] = field(default_factory=dict, repr=False)
+    needs_scan: bool = field(default=True, repr=False)
 
     def line_of(self, path: Path) -> int:
         """The line of `path`, or of its nearest ancestor that exists in the document."""
@@ -76,6 +80,7 @@ class _Walker:
         self.nodes = 0
         self.lines: dict[Path, int] = {}
         self.written: dict[Path, str] = {}
+        self.suspicious = False  # a non-printable key or string, or a non-finite number, was seen
         self.problems: list[tuple[int, Path, str]] = []
 
     def build(self, node: yaml.Node, path: Path, line: int) -> Any:
@@ -89,9 +94,15 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)]
-        if node.tag != _STR and isinstance(node, yaml.ScalarNode) and node.style is None:
-            self.written[path] = str(node.value)
-        return self.constructor.construct_object(node)
+        value = self.constructor.construct_object(node)
+        if node.tag != _STR:
+            if isinstance(node, yaml.ScalarNode) and not node.style:
+                self.written[path] = str(node.value)
+            if isinstance(value, float) and not math.isfinite(value):
+                self.suspicious = True
+        elif not value.isprintable():
+            self.suspicious = True
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -105,6 +116,8 @@ class _Walker:
                 self.problems.append((key_line, path, "keys must be plain strings"))
                 continue
             key = key_node.value  # the text as written: YAML 1.1 would read `on:` (a spec key) as True
+            if not key.isprintable():
+                self.suspicious = True
             if key in first_seen:
                 self.problems.append(
                     (key_line, (*path, key), f"duplicate key (first defined on line {first_seen[key]})")
@@ -155,7 +168,7 @@ def load_documents(raw: bytes, display: str) -> tuple[list[Document], list[Diagn
                 continue
             for problem_line, path, message in walker.problems:
                 problems.append(Diagnostic(display, problem_line, format_path(path), message))
-            documents.append(Document(display, index, line, data, walker.lines, walker.written))
+            documents.append(Document(display, index, line, data, walker.lines, walker.written, walker.suspicious))
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(display, exc))
     except RecursionError:
