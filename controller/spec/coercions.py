@@ -6,7 +6,8 @@ written (from `Document.written`), never the value YAML made of it. Hyperparamet
 but SageMaker receives strings: a plain scalar whose string as sent differs from the text as written (`1.10`,
 `True`, `1_000`, `012`) is refused the same way.
 
-Used by `controller.spec.loader`.
+Used by `controller.spec.yamlsource` (hyperparameters: a mistake of the YAML text alone, found while reading it)
+and `controller.spec.loader` (string fields, once the schema says which fields are strings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import math
 from typing import Any
 
 from controller.spec.identity import hyperparameter_string
-from controller.spec.yamlsource import Document, Path
+
+Path = tuple[str | int, ...]
 
 _HYPERPARAMETERS = ("training", "hyperparameters")
 
@@ -38,17 +40,19 @@ def quote_it(written: str, value: Any) -> str:
     return f'must be a string; YAML 1.1 reads the unquoted {written} as {kind_of(value)}; quote it: "{written}"'
 
 
-def check_hyperparameter_text(document: Document, report: Any) -> None:
-    """Report hyperparameters (base and overlays) whose string as sent to SageMaker differs from the text as
-    written. `report(path, message)` takes document paths."""
-    for path, written in document.written.items():
+def hyperparameter_coercions(data: Any, written: dict[Path, str]) -> list[tuple[Path, str]]:
+    """(document path, message) for every hyperparameter (base and overlays) whose string as sent to SageMaker
+    differs from the text as written."""
+    found = []
+    for path, text in written.items():
         if not _is_hyperparameter(path):
             continue
-        value = _value_at(document.data, path)
+        value = _value_at(data, path)
         if isinstance(value, float) and not math.isfinite(value):
-            continue  # refused as a non-finite number already
-        if isinstance(value, str | int | float | bool) and hyperparameter_string(value) != written:
-            report(path, f'YAML 1.1 reads the unquoted {written} as {kind_of(value)}; quote it: "{written}"')
+            continue  # refused as a non-finite number (safe_text)
+        if isinstance(value, str | int | float | bool) and hyperparameter_string(value) != text:
+            found.append((path, f'YAML 1.1 reads the unquoted {text} as {kind_of(value)}; quote it: "{text}"'))
+    return found
 
 
 def _is_hyperparameter(path: Path) -> bool:

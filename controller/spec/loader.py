@@ -33,7 +33,7 @@ from controller.spec.aws_checks import check_aws
 from controller.spec.aws_names import check_names
 from controller.spec.catalog import Catalog, ModelEntry, check_catalog
 from controller.spec.checks import check_model
-from controller.spec.coercions import check_hyperparameter_text, quote_it
+from controller.spec.coercions import quote_it
 from controller.spec.messages import errors_of, explain
 from controller.spec.models import API_VERSION, Environment, ModelConfig, ModelSpec
 from controller.spec.overlay import locate, merge
@@ -159,8 +159,6 @@ def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = 
         report = partial(_report, found, document, _as_is)
         if document.needs_scan:
             scan_data(document.data, report)
-        if document.written:
-            check_hyperparameter_text(document, report)
         parsed = _parse_document(document, found)
         if isinstance(parsed, Environment):
             environments.setdefault(parsed.metadata.name, (parsed, document))

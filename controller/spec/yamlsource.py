@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from controller.errors import Diagnostic
+from controller.spec.coercions import hyperparameter_coercions
 
 # libyaml's composer when PyYAML was built with it; the pure-Python one otherwise (correct, just slower).
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -166,6 +167,9 @@ def load_documents(raw: bytes, display: str) -> tuple[list[Document], list[Diagn
             except _TooLarge as exc:
                 problems.append(Diagnostic(display, exc.line, "", str(exc)))
                 continue
+            if walker.written:
+                coerced = hyperparameter_coercions(data, walker.written)
+                walker.problems.extend((walker.lines.get(path, line), path, message) for path, message in coerced)
             for problem_line, path, message in walker.problems:
                 problems.append(Diagnostic(display, problem_line, format_path(path), message))
             documents.append(Document(display, index, line, data, walker.lines, walker.written, walker.suspicious))

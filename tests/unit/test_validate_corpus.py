@@ -72,7 +72,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "unknown-kind": (2, "kind", "must be one of Environment, ModelSpec (got 'Model')"),
     "unknown-top-key": (3, "status", "unknown key (allowed: apiVersion, kind, metadata, spec)"),
     "unpinned-image": (11, "spec.images.training.uri", "is not pinned"),
-    "unquoted-date": (17, "spec.training.dataVersion", 'YAML read an unquoted date here; quote it: "2026-11-01"'),
+    "unquoted-date": (17, "spec.training.dataVersion", 'as a date; quote it: "2026-11-01"'),
     "wrong-api-version": (1, "apiVersion", "must be 'modelctl/v1' (got 'modelctl/v2')"),
     "zero-weights": (25, "spec.deployment.realtime.variants", "weights are all zero"),
 }
