@@ -68,7 +68,8 @@ def _strictest(entries: list[dict[str, Any]]) -> Bound:
     """The range every service accepts: the largest minimum and smallest maximum, named by the shapes setting them."""
     low = max(entries, key=lambda e: e.get("min") or 0)
     high = min(entries, key=lambda e: e["max"])
-    shapes = high["shape"] if low is high or not low.get("min") else f"{high['shape']}, {low['shape']}"
+    same_min = (low.get("min") or 0) == (high.get("min") or 0)
+    shapes = high["shape"] if same_min else f"{high['shape']}, {low['shape']}"
     return Bound(shapes, int(low.get("min") or 0), int(high["max"]))
 
 

@@ -47,6 +47,12 @@ YAML_TEXT_ONLY = frozenset(
         "recursive-alias",
         "syntax-error",
         "unquoted-date",
+        # a hyperparameter YAML 1.1 reads as other than its text (issue 13): the bundle carries the value, valid
+        "hp-float-text",
+        "hp-hex",
+        "hp-octal",
+        "hp-sexagesimal",
+        "hp-yes",
     }
 )
 
