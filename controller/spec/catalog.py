@@ -9,8 +9,8 @@ and notifications with no topic to go to. Built and checked by `controller.spec.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from controller.errors import Diagnostic
 from controller.spec.models import Environment, ModelConfig, ModelSpec
@@ -19,11 +19,17 @@ from controller.spec.yamlsource import Document, Path, format_path
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One ModelSpec document: `spec` as written, where it came from, and its merged config per environment."""
+    """One ModelSpec document: `spec` as written, where it came from, and its merged config per environment;
+    `locators`: per environment, how a path in its merged config maps to the document (overlay-aware)."""
 
     spec: ModelSpec
     document: Document
     configs: Mapping[str, ModelConfig]
+    locators: Mapping[str, Callable[[Path], Path]] = field(default_factory=dict)
+
+    def locate(self, env: str) -> Callable[[Path], Path]:
+        """Maps a path in `env`'s merged config (relative to `spec`) to the document's path."""
+        return self.locators.get(env, _in_spec)
 
     @property
     def name(self) -> str:
@@ -123,6 +129,10 @@ def _check_promotions(catalog: Catalog, problems: list[Diagnostic]) -> None:
                 current = upstream.spec.promotion.from_env if upstream and upstream.spec.promotion else None
             if current is not None:
                 problems.append(_at(document, path, f"promotion cycle: {' -> '.join([*chain, current])}"))
+
+
+def _in_spec(path: Path) -> Path:
+    return ("spec", *path)
 
 
 def _at(document: Document, path: Path, message: str) -> Diagnostic:

@@ -20,15 +20,15 @@ from controller.spec.yamlsource import Path
 
 Report = Callable[[Path, str], None]
 
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-_TAG = re.compile(r"^(v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.-]+)?|[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)$")
-_BRANCHY = re.compile(r"^(main|master|develop|dev|trunk|head|release|staging|production|prod|latest)$", re.I)
-_PINNED_URI = re.compile(r"^[^\s@]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
-_PINNED_SUFFIX = re.compile(r"^[0-9a-f]{12}(-[A-Za-z0-9]+)?$")  # after `<model>-`: a config id, or a version id
+_FULL_SHA = re.compile(r"[0-9a-f]{40}", re.ASCII)
+_TAG = re.compile(r"v?[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?|[A-Za-z0-9._-]*[0-9][A-Za-z0-9._-]*", re.ASCII)
+_BRANCHY = re.compile(r"main|master|develop|dev|trunk|head|release|staging|production|prod|latest", re.I | re.ASCII)
+_PINNED_URI = re.compile(r"[^\s@]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})", re.ASCII)
+_PINNED_SUFFIX = re.compile(r"[0-9a-f]{12}(-[A-Za-z0-9]+)?", re.ASCII)  # after `<model>-`: a config id, or a version id
 
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), "an AWS access key id"),
-    (re.compile(r"^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9/+]{40}$"), "an AWS secret access key"),
+    (re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9/+]{40}\Z", re.ASCII), "an AWS secret access key"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b"), "a GitHub token"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
@@ -53,11 +53,11 @@ def check_model(name: str, config: ModelConfig, report: Report) -> None:
 
 def _check_ref(ref: str, report: Report) -> None:
     path = ("source", "ref")
-    if _FULL_SHA.match(ref):
+    if _FULL_SHA.fullmatch(ref):
         return
-    if re.fullmatch(r"[0-9a-fA-F]{7,39}", ref):
+    if re.fullmatch(r"[0-9a-fA-F]{7,39}", ref, re.ASCII):
         report(path, f"{ref!r} looks like an abbreviated commit SHA; give all 40 hex characters")
-    elif "/" in ref or _BRANCHY.match(ref) or not _TAG.match(ref):
+    elif "/" in ref or _BRANCHY.fullmatch(ref) or not _TAG.fullmatch(ref):
         report(path, f"{ref!r} looks like a branch name (it can move); use a full commit SHA or an immutable tag")
 
 
@@ -65,7 +65,7 @@ def _check_image(image: Image, path: Path, report: Report) -> None:
     uri = image.uri
     if uri is None:
         return
-    if not _PINNED_URI.match(uri) or uri.endswith(":latest"):
+    if not _PINNED_URI.fullmatch(uri) or uri.endswith(":latest"):
         report((*path, "uri"), f"{uri!r} is not pinned; give a version tag other than latest, or an @sha256 digest")
 
 
@@ -123,7 +123,7 @@ def _check_realtime(model: str, realtime: Realtime, alarms: set[str], report: Re
     if all(v.weight == 0 for v in variants):
         report(("deployment", "realtime", "variants"), "weights are all zero: no variant would receive traffic")
     for i, variant in enumerate(variants):
-        pinned = variant.model.startswith(f"{model}-") and _PINNED_SUFFIX.match(variant.model[len(model) + 1 :])
+        pinned = variant.model.startswith(f"{model}-") and _PINNED_SUFFIX.fullmatch(variant.model[len(model) + 1 :])
         if variant.model != "current" and not pinned:
             report(
                 ("deployment", "realtime", "variants", i, "model"),

@@ -5,6 +5,15 @@ environment's overlay merged onto `spec` and validated again -> semantic checks.
 Diagnostic; nothing stops at the first one. `load_catalog` raises SpecError with all of them, or returns a Catalog
 with every environment and every model's per-environment ModelConfig.
 
+Files: only regular files under the given roots are read. `spec_files` walks the given folders (a named file is
+its own root, within its folder) without following folder symlinks; `load_files` opens each file without blocking,
+refuses a symlink that leads outside its root, anything that is not a regular file (a FIFO, a device, a socket),
+and never reads more than yamlsource.MAX_FILE_BYTES, each with a file-level Diagnostic.
+
+Besides the models and the semantic checks, every document goes through safe_text (no control characters, finite
+numbers), coercions (YAML 1.1 reading `1.10` as a number: "quote it", with the text as written), and the catalog
+through aws_checks (AWS's limits) and aws_names (the AWS names the controller composes).
+
 Called by the CLI (`validate`, `plan`, `bundle`, ...), by tests, and (`load_parsed`) by controller.bundle.
 Imports neither boto3 nor the sagemaker SDK.
 """
@@ -12,20 +21,24 @@ Imports neither boto3 nor the sagemaker SDK.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from controller.errors import Diagnostic, SpecError
+from controller.spec.aws_checks import check_aws
+from controller.spec.aws_names import check_names
 from controller.spec.catalog import Catalog, ModelEntry, check_catalog
 from controller.spec.checks import check_model
+from controller.spec.coercions import quote_it
 from controller.spec.messages import errors_of, explain
 from controller.spec.models import API_VERSION, Environment, ModelConfig, ModelSpec
 from controller.spec.overlay import locate, merge
-from controller.spec.yamlsource import Document, Path, format_path, load_documents
+from controller.spec.safe_text import scan_data
+from controller.spec.yamlsource import MAX_FILE_BYTES, Document, Path, format_path, load_documents
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,17 +46,84 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 KINDS: dict[str, type[Environment] | type[ModelSpec]] = {"Environment": Environment, "ModelSpec": ModelSpec}
 
 
+class SpecFile(str):
+    """A display path that remembers the root it was found under (a `str`, so callers print and count it)."""
+
+    root: str
+
+    def __new__(cls, path: str, root: str) -> SpecFile:
+        made = super().__new__(cls, path)
+        made.root = root
+        return made
+
+
 def spec_files(paths: Iterable[str]) -> list[str]:
-    """Every *.yaml / *.yml file named or under a named folder, sorted, as display paths."""
+    """Every *.yaml / *.yml file named or under a named folder, sorted, as display paths (SpecFile values).
+
+    Folder symlinks are not followed; one that leads outside its root is listed, so that `load_files` reports it
+    instead of silently skipping what it holds."""
     found: list[str] = []
     for given in paths:
         if os.path.isdir(given):
             for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES))
+                for name in sorted(d for d in dirs if not d.startswith(".")):
+                    link = os.path.join(root, name)
+                    if os.path.islink(link) and not _inside(link, given):
+                        found.append(SpecFile(link, given))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
+                found.extend(SpecFile(os.path.join(root, f), given) for f in sorted(files) if f.endswith(SPEC_SUFFIXES))
         else:
-            found.append(given)
+            found.append(SpecFile(given, os.path.dirname(given) or "."))
     return found
+
+
+def _inside(path: str, root: str) -> bool:
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_spec_file(file: str) -> bytes | Diagnostic:
+    """The bytes of one spec file, or why it is refused (see the module docstring)."""
+    root = getattr(file, "root", None) or os.path.dirname(file) or "."
+    try:
+        if os.path.islink(file) and not _inside(file, root):
+            target = os.path.realpath(file)
+            return Diagnostic(
+                file, 1, "", f"is a symlink to {target}, outside {root}: spec files must be inside the specs folder"
+            )
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return Diagnostic(file, 1, "", f"cannot read: {exc.strerror or exc}")
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            kind = next((label for test, label in _FILE_KINDS if test(status.st_mode)), "not a file")
+            return Diagnostic(file, 1, "", f"is {kind}, not a regular file: only regular files are read")
+        if status.st_size > MAX_FILE_BYTES:
+            return Diagnostic(
+                file, 1, "", f"file is {status.st_size} bytes; spec files over {MAX_FILE_BYTES} are refused"
+            )
+        chunks, left = [], MAX_FILE_BYTES + 1  # never more than the cap, even if the file grows meanwhile
+        while left > 0:
+            chunk = os.read(descriptor, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        return Diagnostic(file, 1, "", f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(descriptor)
 
 
 def load_catalog(paths: Sequence[str]) -> Catalog:
@@ -59,10 +139,9 @@ def load_files(files: Sequence[str]) -> Catalog:
     problems: list[Diagnostic] = []
     documents: list[Document] = []
     for file in files:
-        try:
-            raw = FsPath(file).read_bytes()
-        except OSError as exc:
-            problems.append(Diagnostic(file, 1, "", f"cannot read: {exc.strerror or exc}"))
+        raw = read_spec_file(file)
+        if isinstance(raw, Diagnostic):
+            problems.append(raw)
             continue
         parsed, found = load_documents(raw, file)
         documents.extend(parsed)
@@ -77,6 +156,9 @@ def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = 
     environments: dict[str, tuple[Environment, Document]] = {}
     models: list[ModelEntry] = []
     for document in documents:
+        report = partial(_report, found, document, _as_is)
+        if document.needs_scan:
+            scan_data(document.data, report)
         parsed = _parse_document(document, found)
         if isinstance(parsed, Environment):
             environments.setdefault(parsed.metadata.name, (parsed, document))
@@ -88,8 +170,10 @@ def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = 
 
 def _checked(catalog: Catalog, problems: list[Diagnostic]) -> Catalog:
     check_catalog(catalog, problems)
+    check_aws(catalog, problems)
+    check_names(catalog, problems)
     if problems:
-        raise SpecError(problems)
+        raise SpecError(list(dict.fromkeys(problems)))  # environments sharing a config share its problems
     return catalog
 
 
@@ -129,6 +213,7 @@ def _resolve_model(spec: ModelSpec, document: Document, problems: list[Diagnosti
         **{field: getattr(spec.spec, field) for field in ModelConfig.model_fields},
     )
     configs: dict[str, ModelConfig] = {}
+    locators: dict[str, Callable[[Path], Path]] = {}
     base_checked = False
     for env, overlay in document.data["spec"]["environments"].items():
         if not overlay:  # `env: {}` is the base spec itself, already validated as part of the document
@@ -141,12 +226,13 @@ def _resolve_model(spec: ModelSpec, document: Document, problems: list[Diagnosti
         merged = merge(base, overlay, base_at=("spec",), overlay_at=("spec", "environments", env), origins=origins)
 
         to_document = partial(locate, origins)
+        locators[env] = to_document
         config = _validate(ModelConfig, merged, document, problems, to_document)
         if config is None:
             continue
         configs[env] = config
         check_model(spec.metadata.name, config, partial(_report, problems, document, to_document))
-    return ModelEntry(spec, document, configs)
+    return ModelEntry(spec, document, configs, locators)
 
 
 def _validate(
@@ -157,8 +243,16 @@ def _validate(
     except ValidationError as exc:
         for error in errors_of(exc):
             path, message = explain(error, model)
-            problems.append(_at(document, to_document(path), message))
+            where = to_document(path)
+            written = document.written.get(where)
+            if written is not None and error["type"] == "string_type":
+                message = quote_it(written, error.get("input"))
+            problems.append(_at(document, where, message))
         return None
+
+
+def _as_is(path: Path) -> Path:
+    return path
 
 
 def _in_spec(path: Path) -> Path:

@@ -57,10 +57,13 @@ def _missing(loc: Path, value: Any, model: type[BaseModel]) -> str:
 
 
 def _string_type(loc: Path, value: Any, model: type[BaseModel]) -> str | None:
+    # the text as written is not known here (a bundle's JSON); the loader says it when it is (coercions.quote_it)
     if isinstance(value, datetime.date):
-        return f'YAML read an unquoted date here; quote it: "{value.isoformat()}"'
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f'must be a string; YAML read a number here, quote it: "{value}"'
+        return "must be a string; got a date; quote it"
+    if isinstance(value, bool):
+        return "must be a string; got a boolean; quote it"
+    if isinstance(value, int | float):
+        return "must be a string; got a number; quote it"
     return None
 
 

@@ -248,7 +248,7 @@ class Alarm(Strict):
         "GPUMemoryUtilization",
     ]
     statistic: str = Field(
-        pattern=r"^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$",
+        pattern=r"^(Sum|Average|Minimum|Maximum|SampleCount|p([0-9]{1,2}(\.[0-9]{1,2})?|100))$",
         description="Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99 or p99.9",
     )
     threshold: float

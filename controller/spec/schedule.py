@@ -15,18 +15,18 @@ from functools import cache
 
 from croniter import croniter
 
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.*)\)$")
-_YEAR = re.compile(r"^(\*|\d{4}(-\d{4})?(/\d+)?)(,\d{4}(-\d{4})?(/\d+)?)*$")
+_RATE = re.compile(r"rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)", re.ASCII)
+_CRON = re.compile(r"cron\((.*)\)", re.ASCII)
+_YEAR = re.compile(r"(\*|[0-9]{4}(-[0-9]{4})?(/[0-9]+)?)(,[0-9]{4}(-[0-9]{4})?(/[0-9]+)?)*", re.ASCII)
 
 
 @cache  # models share a handful of cadences; croniter's parse is the costly part of validating a spec
 def schedule_problem(expression: str) -> str | None:
     """None if `expression` is a valid EventBridge Scheduler cron or rate expression, else why not."""
-    rate = _RATE.match(expression)
+    rate = _RATE.fullmatch(expression)
     if rate:
         return _rate_problem(int(rate.group(1)), rate.group(2))
-    cron = _CRON.match(expression)
+    cron = _CRON.fullmatch(expression)
     if cron:
         return _cron_problem(cron.group(1).split())
     if expression.startswith("at("):
@@ -48,7 +48,7 @@ def _cron_problem(fields: list[str]) -> str | None:
     minutes, hours, day_of_month, month, day_of_week, year = fields
     if (day_of_month == "?") == (day_of_week == "?"):
         return "cron: exactly one of day-of-month and day-of-week must be '?'"
-    if not _YEAR.match(year) or any(not 1970 <= int(y) <= 2199 for y in re.findall(r"\d{4}", year)):
+    if not _YEAR.fullmatch(year) or any(not 1970 <= int(y) <= 2199 for y in re.findall(r"[0-9]{4}", year)):
         return f"cron: year field {year!r} must be '*' or years 1970-2199"
     unix = " ".join(
         [
@@ -74,7 +74,7 @@ def _unix_day_of_week(field: str) -> str:
         day = int(match.group(0))
         return str(day - 1) if 1 <= day <= 7 else "99"
 
-    last = re.match(r"^([1-7])L$", field)
+    last = re.fullmatch(r"([1-7])L", field)
     if last:
         return f"L{int(last.group(1)) - 1}"
-    return re.sub(r"(?<![#L\d])\d+", shift, field)
+    return re.sub(r"(?<![#L0-9])[0-9]+", shift, field)

@@ -4,6 +4,10 @@ The libyaml composer (`yaml.CSafeLoader`, falling back to the pure-Python `SafeL
 walker turns nodes into dicts, lists and scalars while recording the 1-based line of every key and item, so any
 later error can be reported as `file:line: field.path: message`.
 
+The walker also keeps the text as written of every plain (unquoted) scalar that YAML 1.1 resolved to something
+other than a string (`1.10` -> 1.1, `no` -> False, `012` -> 10, `2026-11-01` -> a date), so a message about a
+string field can quote what the user typed instead of what YAML made of it (`Document.written`).
+
 Hostile input fails fast with a Diagnostic, never a traceback: files over MAX_FILE_BYTES, binary or non-UTF-8
 content, alias bombs and recursive aliases (the walker counts nodes it materialises, MAX_NODES per file), absurd
 nesting (MAX_DEPTH), duplicate keys (YAML would silently keep the last), merge keys and unknown tags.
@@ -13,6 +17,7 @@ Called by `controller.spec.loader`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +25,12 @@ from typing import Any
 import yaml
 
 from controller.errors import Diagnostic
+from controller.spec.coercions import hyperparameter_coercions
 
 # libyaml's composer when PyYAML was built with it; the pure-Python one otherwise (correct, just slower).
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR = "tag:yaml.org,2002:str"
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 50_000
@@ -36,7 +44,10 @@ class Document:
     """One YAML document of a spec file.
 
     file: display path of the file; index: 0-based position in the file; line: 1-based line it starts on;
-    data: the plain data (dict for a well-formed spec); lines: field path -> 1-based line of that key or item.
+    data: the plain data (dict for a well-formed spec); lines: field path -> 1-based line of that key or item;
+    written: field path -> the text as written of a plain scalar YAML resolved to a non-string (see above);
+    needs_scan: False when the walker saw only printable keys and strings and finite numbers, so the loader's
+    safe_text scan can skip the document (data from elsewhere, e.g. a bundle, is always scanned).
     """
 
     file: str
@@ -44,6 +55,8 @@ class Document:
     line: int
     data: Any
     lines: dict[Path, int] = field(repr=False)
+    written: dict[Path, str] = field(default_factory=dict, repr=False)
+    needs_scan: bool = field(default=True, repr=False)
 
     def line_of(self, path: Path) -> int:
         """The line of `path`, or of its nearest ancestor that exists in the document."""
@@ -67,6 +80,8 @@ class _Walker:
         self.constructor = constructor
         self.nodes = 0
         self.lines: dict[Path, int] = {}
+        self.written: dict[Path, str] = {}
+        self.suspicious = False  # a non-printable key or string, or a non-finite number, was seen
         self.problems: list[tuple[int, Path, str]] = []
 
     def build(self, node: yaml.Node, path: Path, line: int) -> Any:
@@ -80,7 +95,15 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node)
+        value = self.constructor.construct_object(node)
+        if node.tag != _STR:
+            if isinstance(node, yaml.ScalarNode) and not node.style:
+                self.written[path] = str(node.value)
+            if isinstance(value, float) and not math.isfinite(value):
+                self.suspicious = True
+        elif not value.isprintable():
+            self.suspicious = True
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -94,6 +117,8 @@ class _Walker:
                 self.problems.append((key_line, path, "keys must be plain strings"))
                 continue
             key = key_node.value  # the text as written: YAML 1.1 would read `on:` (a spec key) as True
+            if not key.isprintable():
+                self.suspicious = True
             if key in first_seen:
                 self.problems.append(
                     (key_line, (*path, key), f"duplicate key (first defined on line {first_seen[key]})")
@@ -142,9 +167,12 @@ def load_documents(raw: bytes, display: str) -> tuple[list[Document], list[Diagn
             except _TooLarge as exc:
                 problems.append(Diagnostic(display, exc.line, "", str(exc)))
                 continue
+            if walker.written:
+                coerced = hyperparameter_coercions(data, walker.written)
+                walker.problems.extend((walker.lines.get(path, line), path, message) for path, message in coerced)
             for problem_line, path, message in walker.problems:
                 problems.append(Diagnostic(display, problem_line, format_path(path), message))
-            documents.append(Document(display, index, line, data, walker.lines))
+            documents.append(Document(display, index, line, data, walker.lines, walker.written, walker.suspicious))
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(display, exc))
     except RecursionError:

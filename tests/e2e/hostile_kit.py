@@ -47,6 +47,12 @@ YAML_TEXT_ONLY = frozenset(
         "recursive-alias",
         "syntax-error",
         "unquoted-date",
+        # a hyperparameter YAML 1.1 reads as other than its text (issue 13): the bundle carries the value, valid
+        "hp-float-text",
+        "hp-hex",
+        "hp-octal",
+        "hp-sexagesimal",
+        "hp-yes",
     }
 )
 
@@ -78,7 +84,7 @@ def diagnostic_prefix(file: str, line: int, path: str) -> str:
 @contextmanager
 def aws_tripwire() -> Iterator[list[str]]:
     """Record every way out to AWS while active: a Session made (controller.aws.connect, as imported by
-    controller.aws_context), a boto3 client made by AwsClients, the emulator looked up or started, its
+    controller.cli.session), a boto3 client made by AwsClients, the emulator looked up or started, its
     prerequisites created, and any HTTP request botocore sends from this thread. Calls pass through, so the
     same tripwire shows that a valid spec does reach AWS."""
     attempts: list[str] = []

@@ -51,7 +51,7 @@ from controller.aws.statetable import TABLE_NAME
 from controller.cli.main import main
 from controller.cli.session import Session, aws_for
 from controller.desired.bundle import dumps
-from controller.errors import PlanError
+from controller.errors import PlanError, SpecError
 from controller.local.bootstrap import ensure_prerequisites
 from controller.reconcile.orchestrate import ApplyOptions, ApplyRun, apply_environment, plan_with_state
 from controller.spec.loader import load_catalog
@@ -538,8 +538,15 @@ def _add_environment(specs: Path, name: str) -> None:
         out.write("---\n" + text)
 
 
+def _without_name_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validate` refuses names two owners would both claim (controller.spec.aws_names, issue 13); the plan's own
+    conflict detection stays as a second line (e.g. a name taken by a resource no spec describes), so these tests
+    switch the first line off to reach it."""
+    monkeypatch.setattr("controller.spec.loader.check_names", lambda catalog, problems: None)
+
+
 def test_another_environments_resources_of_the_same_name_are_conflicts_not_takeovers(
-    local: str, tmp_path: Path
+    local: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `scorer` in `dev-blue` and `scorer-dev` in `blue`: both want the endpoint, registry and pipeline named
     # scorer-dev-blue (modelctl-scorer-dev-blue), in the same account
@@ -549,6 +556,11 @@ def test_another_environments_resources_of_the_same_name_are_conflicts_not_takeo
     _add_environment(specs, "dev-blue")
     _edit(specs / "scorer.yaml", "    dev: {}\n", "    dev: {}\n    dev-blue: {}\n")
     _add_model(specs, "scorer-dev", "{blue: {}}")
+    with pytest.raises(SpecError) as refused:
+        load_catalog([str(specs)])  # validate refuses it first
+    wanted = "the endpoint name 'scorer-dev-blue' of model scorer"
+    assert any(wanted in str(d) for d in refused.value.diagnostics), refused.value.diagnostics
+    _without_name_checks(monkeypatch)
     with _session(specs, "dev-blue") as session:
         theirs, ours = (_config_id(_plan(specs, session, env)) for env in ("dev-blue", "blue"))
         versions = [f"{theirs}-20260101T000000Z", f"{ours}-20260102T000000Z"]  # one each, in the shared registry
@@ -582,7 +594,9 @@ def test_another_environments_resources_of_the_same_name_are_conflicts_not_takeo
         assert dev_blue_state() == before
 
 
-def test_two_models_wanting_one_alarm_is_a_conflict_before_either_exists(local: str, tmp_path: Path) -> None:
+def test_two_models_wanting_one_alarm_is_a_conflict_before_either_exists(
+    local: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `scorer`'s alarm `x-dev-errors` and `scorer-dev-x`'s alarm `errors`, both on variant `primary` in dev:
     # modelctl-scorer-dev-x-dev-errors-primary
     specs = tmp_path / "specs"
@@ -590,6 +604,11 @@ def test_two_models_wanting_one_alarm_is_a_conflict_before_either_exists(local: 
     (specs / "scorer.yaml").unlink()
     _add_model(specs, "scorer", "{dev: {}}", alarm="x-dev-errors")
     _add_model(specs, "scorer-dev-x", "{dev: {}}")
+    with pytest.raises(SpecError) as refused:
+        load_catalog([str(specs)])  # validate refuses it first
+    wanted = "the alarm name 'modelctl-scorer-dev-x-dev-errors-primary'"
+    assert any(wanted in str(d) for d in refused.value.diagnostics), refused.value.diagnostics
+    _without_name_checks(monkeypatch)
     with _session(specs) as session:
         for model, config_id in _config_ids(_plan(specs, session)).items():  # a version each: endpoints are wanted
             _register(local, f"{model}-dev", [f"{config_id}-20260101T000000Z"], _managed_by(model, "dev"))

@@ -1,4 +1,4 @@
-"""An in-memory controller.store.Table with DynamoDB's conditional semantics, for the store's unit tests.
+"""An in-memory controller.reconcile.store.Table with DynamoDB's conditional semantics, for the store's unit tests.
 
 Thread-safe (one lock around every operation, as DynamoDB makes each single-item write atomic); counts writes, and
 `refuse_updates` makes every conditional update fail as if another run had taken the item.

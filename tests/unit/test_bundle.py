@@ -1,4 +1,4 @@
-"""Desired-state bundles (controller.bundle) and the reconciler Lambda's event parsing: pure, no AWS."""
+"""Desired-state bundles (controller.desired.bundle) and the reconciler Lambda's event parsing: pure, no AWS."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from controller.aws.session import AwsClients, is_read
 
-LOCK_PK_PREFIX = "lock#"  # controller.store's lock item: pk "lock#<env>", sk "lock"
+LOCK_PK_PREFIX = "lock#"  # controller.reconcile.store's lock item: pk "lock#<env>", sk "lock"
 HOLD_LIMIT_SECONDS = 30  # --hold-lock-for gives up waiting for the contender after this long
 _STARTED = "crash_runner_started"  # request-context key of the write's start time
 _TARGET = "crash_runner_target"  # request-context key of what the write names

@@ -9,7 +9,7 @@ policies cover. A test assumes a role (enforcement off), switches moto's enforce
 (`enable_iam_authentication()`; the served emulator runs in this process and reads it per request) and runs
 `modelctl` WITHOUT --local, as on AWS: standard boto3 configuration with AWS_ENDPOINT_URL at the emulator and the
 role session's keys. The emulator acts as the specs' account (MOTO_ACCOUNT_ID), which STS GetCallerIdentity
-reports and apply checks. Only the CLI's waits are shortened (controller.commands: 30 s between `--wait` passes and
+reports and apply checks. Only the CLI's waits are shortened (controller.cli.deploy: 30 s between `--wait` passes and
 60 s pipeline polls on AWS; 1 s here).
 
 What is enforced (moto plus controller/local/iam_ext.py, whose own tests are
