@@ -43,7 +43,7 @@ os.environ.update(
 )
 for _variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_variable, None)
-os.environ["MODELCTL_LOCAL_CHECK_RESPONSES"] = "1"
+os.environ.setdefault("MODELCTL_LOCAL_CHECK_RESPONSES", "1")  # "report": record only (see response_check)
 
 
 def pytest_configure(config: pytest.Config) -> None:

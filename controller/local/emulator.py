@@ -43,6 +43,7 @@ PATCH_MODULES = (
     "ssm_ext",
     "sagemaker_runtime_ext",
     "iam_ext",
+    "tagging_ext",
     "response_check",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)

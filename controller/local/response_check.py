@@ -1,7 +1,7 @@
 """The emulator's response-shape check: every answer judged against botocore's model before a client sees it.
 
 Switched on by MODELCTL_LOCAL_CHECK_RESPONSES=1 (the test suite's conftest sets it; read at each response, so it
-can be turned on after the emulator started). `install()` (idempotent, run by controller.local.emulator's
+can be turned on after the emulator started); `report` only records what it finds. `install()` (idempotent, run by controller.local.emulator's
 install_all) wraps the two places every emulator answer leaves moto:
 
     served      moto.core.utils.convert_to_flask_response.__call__   (ThreadedMotoServer, `modelctl local serve`)
@@ -91,7 +91,12 @@ class Violation:
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV_SWITCH, "") not in ("", "0", "false")
+    """Whether answers are judged: ENV_SWITCH is "1" (refuse what AWS would never send) or "report" (only record)."""
+    return os.environ.get(ENV_SWITCH, "") in ("1", "report")
+
+
+def _refusing() -> bool:
+    return os.environ.get(ENV_SWITCH, "") == "1"
 
 
 def checked() -> set[tuple[str, str]]:
@@ -294,7 +299,7 @@ def _stubber_process_request(self: Any, request: Any) -> Any:
     query = parse_qs(url.query, keep_blank_values=True)
     exchange = Exchange(request.method.upper(), url.path or "/", query, headers, action, url.hostname or "")
     violation = judge(exchange, int(status), headers, raw)
-    if violation is None:
+    if violation is None or not _refusing():
         return answer
     routed = route(exchange)
     return _refusal(routed[1] if routed else "json", violation)
@@ -317,7 +322,7 @@ def _flask_call(self: Any, args: Any = None, **kwargs: Any) -> Any:
         action = flask_request.form.get("Action", "")
     exchange = Exchange(flask_request.method.upper(), flask_request.path, query, headers, action, flask_request.host)
     violation = judge(exchange, response.status_code, dict(response.headers), response.get_data())
-    if violation is None:
+    if violation is None or not _refusing():
         return response
     routed = route(exchange)
     status, headers, body = _refusal(routed[1] if routed else "json", violation)
