@@ -66,7 +66,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("-", "emulator response shapes")
     terminalreporter.write_line(
         f"{len(shapes)} distinct (service, operation) output shapes checked against botocore's model, "
-        f"{len(violations)} distinct violations"
+        f"{len(violations)} distinct violations (with those tests marked allow_shape_violations provoke)"
     )
     for violation in sorted(violations):
         terminalreporter.write_line(f"  {violation}")

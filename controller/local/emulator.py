@@ -44,6 +44,7 @@ PATCH_MODULES = (
     "sagemaker_runtime_ext",
     "iam_ext",
     "tagging_ext",
+    "sagemaker_shapes",
     "response_check",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)

@@ -100,6 +100,18 @@ def _watching_parser(protocol: str, problems: list[str]) -> Any:
                         problems.append(f"{shape.name}: members the shape does not have: {', '.join(unknown)}")
             return super()._handle_structure(shape, value)
 
+        def _handle_list(self, shape: Shape, value: Any) -> Any:
+            if protocol in _JSON_PROTOCOLS and not isinstance(value, list):
+                problems.append(f"{shape.name}: expected a JSON array, got {type(value).__name__}")
+                return None
+            return super()._handle_list(shape, value)
+
+        def _handle_map(self, shape: Shape, value: Any) -> Any:
+            if protocol in _JSON_PROTOCOLS and not isinstance(value, dict):
+                problems.append(f"{shape.name}: expected a JSON object, got {type(value).__name__}")
+                return None
+            return super()._handle_map(shape, value)
+
     return Watching()
 
 
