@@ -49,9 +49,9 @@ as a finished apply leaves them; endpoints come up in 0.05 s). The bare reader a
 training-layout reads, so for this layout the report to read is the controller's calls per model and by operation.
 
 Run: `.venv/bin/python bench/reconcile_cost.py [--sizes 10,100,1000] [--repeats 3] [--large-repeats 1]
-[--workers 8] [--seed-workers 8] [--max-seconds 900] [--realtime]`. Everything talks to 127.0.0.1 only; seeding is incremental
-(the models of size 100 include those of size 10); --max-seconds is a hard bound on the whole run: a watchdog
-prints what was measured, stops the emulator and exits (status 3).
+[--workers 8] [--seed-workers 8] [--max-seconds 900] [--realtime]`. Everything talks to 127.0.0.1 only; seeding is
+incremental (the models of size 100 include those of size 10); --max-seconds is a hard bound on the whole run: a
+watchdog prints what was measured, stops the emulator and exits (status 3).
 """
 
 from __future__ import annotations

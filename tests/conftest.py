@@ -22,9 +22,9 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest

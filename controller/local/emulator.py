@@ -45,6 +45,8 @@ PATCH_MODULES = (
     "iam_ext",
     "tagging_ext",
     "sagemaker_shapes",
+    "autoscaling_ext",
+    "scheduler_ext",
     "response_check",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)

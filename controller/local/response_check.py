@@ -1,8 +1,8 @@
 """The emulator's response-shape check: every answer judged against botocore's model before a client sees it.
 
 Switched on by MODELCTL_LOCAL_CHECK_RESPONSES=1 (the test suite's conftest sets it; read at each response, so it
-can be turned on after the emulator started); `report` only records what it finds. `install()` (idempotent, run by controller.local.emulator's
-install_all) wraps the two places every emulator answer leaves moto:
+can be turned on after the emulator started); `report` only records what it finds. `install()` (idempotent, run
+by controller.local.emulator's install_all) wraps the two places every emulator answer leaves moto:
 
     served      moto.core.utils.convert_to_flask_response.__call__   (ThreadedMotoServer, `modelctl local serve`)
     in-process  moto.core.botocore_stubber.BotocoreStubber.process_request                      (mock_aws)
@@ -207,9 +207,9 @@ def route(exchange: Exchange) -> tuple[OperationModel, str] | None:
             if action in model.operation_names and ("query" in protocols or "ec2" in protocols):
                 return model.operation_model(action), "ec2" if "ec2" in protocols else "query"
         elif model.protocol in ("rest-json", "rest-xml"):
-            name = _rest_operation(model, exchange)
-            if name is not None:
-                return model.operation_model(name), model.protocol
+            rest_name = _rest_operation(model, exchange)
+            if rest_name is not None:
+                return model.operation_model(rest_name), str(model.protocol)
     return None
 
 

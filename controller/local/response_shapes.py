@@ -68,9 +68,8 @@ def _timestamp_problem(raw: Any, expected: str) -> str | None:
     if expected == "unixTimestamp":
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             return f"timestamp {raw!r} is not epoch seconds (a JSON number), as AWS sends it in this protocol"
-    elif expected == "iso8601":
-        if not isinstance(raw, str) or not _ISO8601.match(raw.strip()):
-            return f"timestamp {raw!r} is not ISO 8601, as AWS sends it in this protocol"
+    elif expected == "iso8601" and (not isinstance(raw, str) or not _ISO8601.match(raw.strip())):
+        return f"timestamp {raw!r} is not ISO 8601, as AWS sends it in this protocol"
     return None
 
 
@@ -78,7 +77,7 @@ def _watching_parser(protocol: str, problems: list[str]) -> Any:
     """botocore's parser for `protocol`, noting raw timestamps in the wrong form and unknown JSON members."""
     base: Any = PROTOCOL_PARSERS[protocol]
 
-    class Watching(base):  # type: ignore[misc, valid-type]
+    class Watching(base):  # type: ignore[misc]
         def _handle_timestamp(self, shape: Shape, value: Any) -> Any:
             if protocol in _JSON_PROTOCOLS or protocol in _XML_PROTOCOLS:
                 in_header = shape.serialization.get("location") == "header"

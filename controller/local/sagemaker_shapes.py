@@ -15,6 +15,18 @@ that was not configured. Each patch below wraps moto's response action and cites
 - DescribeModel (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModel.html): `VpcConfig`
   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VpcConfig.html: SecurityGroupIds and Subnets
   required) is absent for a model created without one; moto sends `{}`.
+- DescribeEndpointConfig
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpointConfig.html): `DataCaptureConfig`
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DataCaptureConfig.html: InitialSamplingPercentage,
+  DestinationS3Uri and CaptureOptions required) is absent for a config created without data capture; moto sends
+  `{}`.
+- DescribeModelPackage
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModelPackage.html): `ModelPackageName` is
+  required; a versioned package (one in a group) is named after its group, which moto leaves out.
+- DescribeModelPackageGroup
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModelPackageGroup.html): `CreatedBy` (a
+  UserContext, every member optional) is required; moto leaves it out. Here: an empty UserContext, what a caller
+  outside SageMaker Studio gets.
 
 `install()` is idempotent (controller.local.emulator); tests/emulator/test_response_shapes.py checks that moto
 still answers the way each patch corrects, so a patch a newer moto makes unnecessary is noticed.
@@ -74,8 +86,46 @@ def describe_model_action(self: SageMakerResponse) -> Any:
     return ActionResult(body)
 
 
+def describe_endpoint_config_action(self: SageMakerResponse) -> Any:
+    answer = _patches.original(SageMakerResponse, "describe_endpoint_config")(self)
+    body = _result(answer)
+    if body is None:
+        return answer
+    if not (body.get("DataCaptureConfig") or {}).get("DestinationS3Uri"):
+        body.pop("DataCaptureConfig", None)
+    return ActionResult(body)
+
+
+def describe_model_package_action(self: SageMakerResponse) -> Any:
+    answer = _patches.original(SageMakerResponse, "describe_model_package")(self)
+    body = _result(answer)
+    if body is None:
+        return answer
+    if not body.get("ModelPackageName") and body.get("ModelPackageGroupName"):
+        body["ModelPackageName"] = body["ModelPackageGroupName"]
+    return ActionResult(body)
+
+
+def describe_model_package_group_action(self: SageMakerResponse) -> Any:
+    answer = _patches.original(SageMakerResponse, "describe_model_package_group")(self)
+    body = _result(answer)
+    if body is None:
+        return answer
+    body.setdefault("CreatedBy", {})
+    return ActionResult(body)
+
+
+PATCHED = {
+    "describe_endpoint": describe_endpoint_action,
+    "describe_model": describe_model_action,
+    "describe_endpoint_config": describe_endpoint_config_action,
+    "describe_model_package": describe_model_package_action,
+    "describe_model_package_group": describe_model_package_group_action,
+}
+
+
 def install() -> None:
     if _patches.installed:
         return
-    _patches.replace(SageMakerResponse, "describe_endpoint", describe_endpoint_action)
-    _patches.replace(SageMakerResponse, "describe_model", describe_model_action)
+    for name, action in PATCHED.items():
+        _patches.replace(SageMakerResponse, name, action)

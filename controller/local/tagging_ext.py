@@ -51,8 +51,7 @@ def _regional(backends: Any, account_id: str, region: str) -> Any | None:
     """The backend of `backends` (a moto BackendDict) for account and region, if it was ever used."""
     if account_id not in backends:
         return None
-    per_region = backends[account_id]
-    return per_region[region] if region in per_region else None
+    return backends[account_id].get(region)
 
 
 def _codebuild_projects(account_id: str, region: str) -> Iterator[TaggedResource]:
@@ -68,7 +67,9 @@ def _schedule_groups(account_id: str, region: str) -> Iterator[TaggedResource]:
     from moto.scheduler.models import scheduler_backends
 
     backend = _regional(scheduler_backends, account_id, region)
-    for group in backend.schedule_groups.values() if backend is not None else ():
+    if backend is None:
+        return
+    for group in backend.schedule_groups.values():
         tags = backend.tagger.get_tag_dict_for_resource(group.arn)
         yield TaggedResource(group.arn, tags, "scheduler:schedule-group")
 
