@@ -157,3 +157,55 @@ def _moto_action(action: str, params: dict[str, Any]) -> dict[str, Any]:
     response._get_param = lambda name, default=None: params.get(name, default)
     answer = sagemaker_shapes.original(SageMakerResponse, action)(response)
     return dict(answer.result)
+
+
+def test_scalable_targets_name_the_service_linked_role_they_use(aws: Any) -> None:
+    """ScalableTarget, https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalableTarget.html:
+    RoleARN is required; a target registered without one uses the namespace's service-linked role."""
+    autoscaling = aws.client("application-autoscaling")
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/e1/variant/primary",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    autoscaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=2)
+    described = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"][0]
+    assert described["RoleARN"].endswith(
+        "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+    )
+    from moto.applicationautoscaling import responses as moto_responses
+
+    from controller.local import autoscaling_ext
+
+    class Target:
+        applicationautoscaling_backend = None
+        creation_time, max_capacity, min_capacity, role_arn, suspended_state, arn = 0, 2, 1, None, None, "arn"
+        resource_id, scalable_dimension, service_namespace = "r", "d", "sagemaker"
+
+    moto_built = autoscaling_ext.original(moto_responses, "_build_target")(Target())
+    assert moto_built["RoleARN"] is None, "moto names the role now: autoscaling_ext can go"
+
+
+def test_list_schedules_answers_summaries(aws: Any) -> None:
+    """ScheduleSummary, https://docs.aws.amazon.com/scheduler/latest/APIReference/API_ScheduleSummary.html."""
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
+
+    from controller.local import scheduler_ext
+
+    scheduler = aws.client("scheduler")
+    scheduler.create_schedule(
+        Name="s1",
+        ScheduleExpression="rate(1 day)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:x", "RoleArn": ROLE},
+    )
+    summary = scheduler.list_schedules()["Schedules"][0]
+    assert set(summary) <= set(scheduler_ext.SUMMARY_MEMBERS) and summary["Target"] == {
+        "Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:x"
+    }
+    response = EventBridgeSchedulerResponse()
+    response.current_account, response.region, response.querystring = "123456789012", "us-east-1", {}
+    response._get_param = lambda name, default=None: default
+    moto_answer = json.loads(scheduler_ext.original(EventBridgeSchedulerResponse, "list_schedules")(response))
+    assert "ScheduleExpression" in moto_answer["Schedules"][0], "moto summarises now: scheduler_ext can go"
