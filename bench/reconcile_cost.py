@@ -123,8 +123,8 @@ def model_name(i: int) -> str:
 def _realtime_template() -> str:
     """specs/churn-xgb.yaml with pinned images (no CodeBuild image builds)."""
     text = (REPO / "specs" / "churn-xgb.yaml").read_text()
-    head, rest = text.split("  images:\n", 1)
-    return head + PINNED_IMAGES + "  training:\n" + rest.split("  training:\n", 1)[1]
+    head, rest = text.split("\n  images:\n", 1)
+    return head + "\n" + PINNED_IMAGES + "  training:\n" + rest.split("\n  training:\n", 1)[1]
 
 
 def generate(folder: Path, count: int) -> None:
@@ -273,6 +273,17 @@ class Seeder:
             self._schedule_group(state)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             list(pool.map(self._model, by_model.values()))
+        for resource in state.resources:
+            if resource.model.startswith("_") and resource.ref.kind is Kind.PARAMETER:  # shared: e.g. `_api`
+                self._shared_parameter(resource)
+
+    def _shared_parameter(self, resource: Resource) -> None:
+        """A parameter every model contributes to (the realtime layout's API routes): made, or rewritten."""
+        ssm, key = self.clients.ssm, resource.ref.key
+        try:
+            ssm.put_parameter(Name=key, Value=resource.payload["text"], Type="String", Tags=_tags(resource))
+        except ssm.exceptions.ParameterAlreadyExists:
+            ssm.put_parameter(Name=key, Value=resource.payload["text"], Type="String", Overwrite=True)
 
     def _schedule_group(self, state: DesiredState) -> None:
         """The shared group carries the managed tag and the tags every model shares (Scheduler tags groups)."""

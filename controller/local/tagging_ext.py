@@ -13,6 +13,7 @@ https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetRes
 - `TagFilters` (a key, optionally some values; all filters must match), `ResourceTypeFilters`
   (`service` or `service:resourceType`), `ResourceARNList` (not with the other filters nor with paging
   parameters: InvalidParameterException).
+- `ResourceARN`: the resource's ARN; moto answers a SageMaker endpoint config's as "('arn:...',)" (below).
 - Services whose resources the API lists ("Services that support the Resource Groups Tagging API"): moto 5.2
   lists SageMaker, Step Functions, SSM parameters and CloudWatch alarms, but not CodeBuild projects
   (`codebuild:project`) nor EventBridge Scheduler schedule groups (`scheduler:schedule-group`), both of which the
@@ -82,7 +83,17 @@ def tagged_resources(account_id: str, region: str) -> list[TaggedResource]:
         for resource in backend.iter_tagged_resources()
     ]
     found += [*_codebuild_projects(account_id, region), *_schedule_groups(account_id, region)]
-    return [r for r in found if r.tags or r.extra.get("include_untagged")]
+    return [_with_arn_string(r) for r in found if r.tags or r.extra.get("include_untagged")]
+
+
+def _with_arn_string(resource: TaggedResource) -> TaggedResource:
+    """moto 5.2's SageMaker endpoint config keeps its ARN as a 1-tuple (FakeEndpointConfig.arn), which moto's
+    GetResources answers as the string "('arn:...',)": no client can match it, so every endpoint config fell
+    back to a per-resource ListTags. AWS answers the ARN."""
+    arn: Any = resource.arn
+    if isinstance(arn, tuple | list) and arn:
+        return TaggedResource(str(arn[0]), resource.tags, resource.resource_type, resource.extra)
+    return resource
 
 
 def _page_size(response: ResourceGroupsTaggingAPIResponse, name: str, low: int, high: int) -> int | None:

@@ -99,6 +99,9 @@ def test_every_resource_type_the_controller_tags_is_listed(kit: SageMakerKit, aw
         )
     }
     assert {kind: sum(len(page) for page in pages) for kind, pages in found.items()} == dict.fromkeys(found, 1)
+    arns = [arn for pages in found.values() for page in pages for arn in page]
+    assert all(arn.startswith("arn:aws:") for arn in arns), arns
+    assert "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c1" in arns
 
 
 def test_arn_lists_do_not_mix_with_filters_or_paging(aws: Any) -> None:
