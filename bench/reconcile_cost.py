@@ -21,9 +21,9 @@ limits (P = 2N parameters, N groups, N machines, N schedules in one schedule gro
     stepfunctions   ceil(N/1000) ListStateMachines (1000 a page) + per machine DescribeStateMachine (definition,
                     role) and ListExecutions (recent runs, for status)
     tagging         ownership tags of the groups and of the machines: ceil(N/100) GetResources each (the Resource
-                    Groups Tagging API, 100 resources a page, filtered by type and the managed tag). moto also
-                    applies GetResources' default TagsPerPage of 100 and so answers ~12 of these resources (7-8 tags
-                    each) a page: both sides make ~8x the formula's GetResources calls on the emulator.
+                    Groups Tagging API, 100 resources a page, filtered by type and the managed tag), as the
+                    emulator now pages them (controller.local.tagging_ext; moto alone applied a TagsPerPage of 100
+                    nobody asked for, ~12 of these resources a page: ~8x the calls).
     scheduler       ceil(N/100) ListSchedules (100 a page) + 1 ListTagsForResource on the group (Scheduler tags
                     groups, not schedules) + per schedule GetSchedule
 
