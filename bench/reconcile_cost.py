@@ -21,9 +21,9 @@ limits (P = 2N parameters, N groups, N machines, N schedules in one schedule gro
     stepfunctions   ceil(N/1000) ListStateMachines (1000 a page) + per machine DescribeStateMachine (definition,
                     role) and ListExecutions (recent runs, for status)
     tagging         ownership tags of the groups and of the machines: ceil(N/100) GetResources each (the Resource
-                    Groups Tagging API, 100 resources a page, filtered by type and the managed tag). moto also
-                    applies GetResources' default TagsPerPage of 100 and so answers ~12 of these resources (7-8 tags
-                    each) a page: both sides make ~8x the formula's GetResources calls on the emulator.
+                    Groups Tagging API, 100 resources a page, filtered by type and the managed tag), as the
+                    emulator now pages them (controller.local.tagging_ext; moto alone applied a TagsPerPage of 100
+                    nobody asked for, ~12 of these resources a page: ~8x the calls).
     scheduler       ceil(N/100) ListSchedules (100 a page) + 1 ListTagsForResource on the group (Scheduler tags
                     groups, not schedules) + per schedule GetSchedule
 
@@ -41,10 +41,17 @@ per-API limits (documented, or assumed where AWS publishes none) and turns each 
 operation into the least time AWS would need to serve them (the slowest token bucket; and the sum of all buckets
 as the serial upper bound), printed per N for the controller and the minimal reader side by side.
 
+Realtime layout (`--realtime`, issue 19). N realtime models generated from specs/churn-xgb.yaml with its images
+pinned (no image builds): each also owns an endpoint config, an endpoint, two alarms, a scalable target and a
+scaling policy, and serves a SageMaker model of its version. The training-layout resources are seeded as above;
+the SageMaker models with plain boto3; the serving resources with the controller's own adapters (their `create`,
+as a finished apply leaves them; endpoints come up in 0.05 s). The bare reader and "minimum" still cover only the
+training-layout reads, so for this layout the report to read is the controller's calls per model and by operation.
+
 Run: `.venv/bin/python bench/reconcile_cost.py [--sizes 10,100,1000] [--repeats 3] [--large-repeats 1]
-[--workers 8] [--seed-workers 8] [--max-seconds 900]`. Everything talks to 127.0.0.1 only; seeding is incremental
-(the models of size 100 include those of size 10); --max-seconds is a hard bound on the whole run: a watchdog
-prints what was measured, stops the emulator and exits (status 3).
+[--workers 8] [--seed-workers 8] [--max-seconds 900] [--realtime]`. Everything talks to 127.0.0.1 only; seeding is
+incremental (the models of size 100 include those of size 10); --max-seconds is a hard bound on the whole run: a
+watchdog prints what was measured, stops the emulator and exits (status 3).
 """
 
 from __future__ import annotations
@@ -100,22 +107,41 @@ TIME_BUDGET = 1.25
 # --- specs ------------------------------------------------------------------------------------------------------
 
 
+REALTIME = {"on": False}  # --realtime: the layout of realtime models (module docstring)
+PINNED_IMAGES = """  images:
+    training:
+      uri: 111122223333.dkr.ecr.us-east-1.amazonaws.com/churn-train:v1
+    inference:
+      uri: 111122223333.dkr.ecr.us-east-1.amazonaws.com/churn-serve:v1
+"""
+
+
 def model_name(i: int) -> str:
-    return f"demand-{i:04d}"
+    return f"churn-{i:04d}" if REALTIME["on"] else f"demand-{i:04d}"
+
+
+def _realtime_template() -> str:
+    """specs/churn-xgb.yaml with pinned images (no CodeBuild image builds)."""
+    text = (REPO / "specs" / "churn-xgb.yaml").read_text()
+    head, rest = text.split("\n  images:\n", 1)
+    return head + "\n" + PINNED_IMAGES + "  training:\n" + rest.split("\n  training:\n", 1)[1]
 
 
 def generate(folder: Path, count: int) -> None:
-    """`count` training-only models modelled on demand-forecast (no deployment block), plus the environments."""
+    """`count` models plus the environments: training-only models modelled on demand-forecast (no deployment
+    block), or with --realtime realtime models modelled on churn-xgb."""
     for old in folder.glob("model-*.yaml"):
         old.unlink()
     (folder / "environments.yaml").write_text((REPO / "specs" / "environments.yaml").read_text())
-    template = (REPO / "specs" / "demand-forecast.yaml").read_text()
-    head, rest = template.split("  deployment:\n", 1)
-    template = head + "  notifications:\n" + rest.split("  notifications:\n", 1)[1]
+    if REALTIME["on"]:
+        template, name, knob = _realtime_template(), "name: churn-xgb", "num_round: 200"
+    else:
+        template = (REPO / "specs" / "demand-forecast.yaml").read_text()
+        head, rest = template.split("  deployment:\n", 1)
+        template = head + "  notifications:\n" + rest.split("  notifications:\n", 1)[1]
+        name, knob = "name: demand-forecast", "epochs: 40"
     for i in range(count):
-        text = template.replace("name: demand-forecast", f"name: {model_name(i)}").replace(
-            "epochs: 40", f"epochs: {i + 1}"
-        )
+        text = template.replace(name, f"name: {model_name(i)}").replace(knob, f"{knob.split(':')[0]}: {i + 1}")
         (folder / f"model-{i:04d}.yaml").write_text(text)
 
 
@@ -233,6 +259,7 @@ class Seeder:
 
     def __init__(self, url: str, workers: int) -> None:
         self.clients = connect(REGION, local_url=url, max_workers=workers)
+        self.registry = build_registry(self.clients)
         self.workers = workers
         self.group_made = False
 
@@ -246,6 +273,17 @@ class Seeder:
             self._schedule_group(state)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             list(pool.map(self._model, by_model.values()))
+        for resource in state.resources:
+            if resource.model.startswith("_") and resource.ref.kind is Kind.PARAMETER:  # shared: e.g. `_api`
+                self._shared_parameter(resource)
+
+    def _shared_parameter(self, resource: Resource) -> None:
+        """A parameter every model contributes to (the realtime layout's API routes): made, or rewritten."""
+        ssm, key = self.clients.ssm, resource.ref.key
+        try:
+            ssm.put_parameter(Name=key, Value=resource.payload["text"], Type="String", Tags=_tags(resource))
+        except ssm.exceptions.ParameterAlreadyExists:
+            ssm.put_parameter(Name=key, Value=resource.payload["text"], Type="String", Overwrite=True)
 
     def _schedule_group(self, state: DesiredState) -> None:
         """The shared group carries the managed tag and the tags every model shares (Scheduler tags groups)."""
@@ -284,6 +322,17 @@ class Seeder:
                 roleArn=resource.properties["roleArn"],
                 tags=_tags(resource, "key", "value"),
             )
+        elif kind is Kind.ENDPOINT_CONFIG:
+            for variant in resource.properties["variants"]:
+                c.sagemaker.create_model(
+                    ModelName=variant["model"],
+                    PrimaryContainer={"Image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/churn-serve:v1"},
+                    ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/modelctl-sagemaker",
+                    Tags=_tags(resource),
+                )
+            self.registry[kind].create(resource)
+        elif kind in (Kind.ENDPOINT, Kind.ALARM, Kind.SCALING_TARGET, Kind.SCALING_POLICY):
+            self.registry[kind].create(resource)
         elif kind is Kind.SCHEDULE:
             group, name = key.split("/", 1)
             p = resource.properties
@@ -489,7 +538,8 @@ def measure(url: str, catalog: Catalog, n: int, repeats: int, workers: int) -> R
 
 def print_table(rows: Sequence[Row], workers: int) -> None:
     repeats = ", ".join(f"{r.repeats} at N={r.n}" for r in rows)
-    print(f"\nreconcile cost benchmark: no-op plan of `{ENV}`, N converged training-only models, emulator on")
+    layout = "realtime (serving kinds not in the minimum)" if REALTIME["on"] else "training-only"
+    print(f"\nreconcile cost benchmark: no-op plan of `{ENV}`, N converged {layout} models, emulator on")
     print(f"127.0.0.1 (its own process), {workers} workers, wall time best of {repeats} (controller and bare")
     print("boto3 alternating)")
     header = (
@@ -561,7 +611,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=900,
         help="hard bound: stop the emulator and exit when passed (default 900)",
     )
+    parser.add_argument("--realtime", action="store_true", help="realtime models (module docstring)")
     args = parser.parse_args(argv)
+    REALTIME["on"] = args.realtime
+    os.environ.setdefault("MODELCTL_LOCAL_ENDPOINT_SECONDS", "0.05")  # the served emulator inherits it
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     started = time.perf_counter()
     rows: list[Row] = []

@@ -8,15 +8,23 @@ can reach a real account; AWS_ENDPOINT_URL is set only inside the `emulator_url`
     in_process_aws   function  moto's mock_aws with the emulator's patches (no server), reset first
     aws              function  parametrized "served" / "in_process": an AwsTarget, for tests that run on both
 
+Every emulator answer is judged against botocore's output shape (controller.local.response_check, switched on
+here for the whole session and its subprocesses): a test during which the emulator sent an answer AWS would never
+send fails (unless marked `allow_shape_violations`), and the session's summary counts the shapes judged.
+
 moto and boto3 are imported inside the fixtures, so unit tests never pay for them.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -35,6 +43,47 @@ os.environ.update(
 )
 for _variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_variable, None)
+os.environ.setdefault("MODELCTL_LOCAL_CHECK_RESPONSES", "1")  # "report": record only (see response_check)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "allow_shape_violations: the test provokes emulator answers AWS never sends")
+    if not hasattr(config, "workerinput"):  # the controlling process: workers and subprocesses inherit the log
+        os.environ["MODELCTL_LOCAL_SHAPES_LOG"] = tempfile.mkdtemp(prefix="modelctl-shapes-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or not os.environ.get("MODELCTL_LOCAL_SHAPES_LOG"):
+        return
+    shapes, violations = set(), set()
+    for log in Path(os.environ["MODELCTL_LOCAL_SHAPES_LOG"]).glob("*.jsonl"):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if "checked" in entry:
+                shapes.add(tuple(entry["checked"]))
+            else:
+                violations.add(entry["violation"])
+    terminalreporter.write_sep("-", "emulator response shapes")
+    terminalreporter.write_line(
+        f"{len(shapes)} distinct (service, operation) output shapes checked against botocore's model, "
+        f"{len(violations)} distinct violations (with those tests marked allow_shape_violations provoke)"
+    )
+    for violation in sorted(violations):
+        terminalreporter.write_line(f"  {violation}")
+
+
+@pytest.fixture(autouse=True)
+def _emulator_answers_as_aws_does(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if the emulator (in this process) sent an answer AWS would never send while it ran."""
+    module = sys.modules.get("controller.local.response_check")
+    before = len(module.found()) if module is not None else 0
+    yield
+    module = sys.modules.get("controller.local.response_check")
+    if module is None or request.node.get_closest_marker("allow_shape_violations"):
+        return
+    found = module.found()[before:]
+    if found:
+        pytest.fail("\n".join(violation.message() for violation in found), pytrace=False)
 
 
 @cache

@@ -9,6 +9,9 @@ one module per patched service, each exposing an idempotent `install()`:
     endpoint_lifecycle  endpoints: Creating/Updating/RollingBack/InService/Failed, deployment guardrails
     training_lifecycle  training jobs: InProgress -> Completed/Failed, FinalMetricDataList
     stepfunctions_ext, lambda_ext, codebuild_ext   the pipeline's other services
+    response_check      every answer judged against botocore's output shape (response_shapes: the judge)
+    sagemaker_shapes, autoscaling_ext, scheduler_ext   answers in the shapes AWS sends them
+    tagging_ext         GetResources: AWS's paging, every type the controller tags
     bootstrap           what the real stack provides (bucket, role, topic, state table), created if missing
     patching            Patches: replace moto attributes, remembering what they were (for the tests)
 

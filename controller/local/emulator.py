@@ -43,6 +43,11 @@ PATCH_MODULES = (
     "ssm_ext",
     "sagemaker_runtime_ext",
     "iam_ext",
+    "tagging_ext",
+    "sagemaker_shapes",
+    "autoscaling_ext",
+    "scheduler_ext",
+    "response_check",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
