@@ -47,6 +47,8 @@ os.environ.setdefault("MODELCTL_LOCAL_CHECK_RESPONSES", "1")  # "report": record
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for name, description in _MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
     config.addinivalue_line("markers", "allow_shape_violations: the test provokes emulator answers AWS never sends")
     if not hasattr(config, "workerinput"):  # the controlling process: workers and subprocesses inherit the log
         os.environ["MODELCTL_LOCAL_SHAPES_LOG"] = tempfile.mkdtemp(prefix="modelctl-shapes-")
@@ -63,6 +65,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 shapes.add(tuple(entry["checked"]))
             else:
                 violations.add(entry["violation"])
+    if not shapes and not violations:  # no test talked to the emulator (e.g. `make unit`)
+        return
     terminalreporter.write_sep("-", "emulator response shapes")
     terminalreporter.write_line(
         f"{len(shapes)} distinct (service, operation) output shapes checked against botocore's model, "
@@ -160,11 +164,6 @@ _MARKERS = {
     "functional": "adapters, the emulator, the Lambda handlers, IAM and faults on the embedded emulator",
     "e2e": "the CLI end to end on the emulator, crashes and contention (tests/e2e, tests/reliability/crash)",
 }
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    for name, description in _MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {description}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

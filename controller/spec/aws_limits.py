@@ -1,6 +1,6 @@
 """AWS's limits as `validate` needs them, read once from the committed `aws_limits.json`.
 
-The JSON is generated from botocore's service models and partition data by `controller.spec.aws_limits_gen`
+The JSON is generated from botocore's service models and partition data by `controller.aws.limits_export`
 (which imports botocore; this module does not, so `validate` stays light). Each figure here names its source
 shape in the JSON. Figures AWS documents but botocore does not carry are constants below, with the document's
 title. Used by `controller.spec.aws_checks` and `controller.spec.aws_names`.

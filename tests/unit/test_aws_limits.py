@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from controller.aws import limits_export
 from controller.cli.main import main
 from controller.desired.state import _json as desired_json
-from controller.spec import aws_limits_gen
 from controller.spec.aws_checks import ssm_text
 from controller.spec.aws_limits import limits, tag_character_ok
 from controller.spec.safe_text import bucket_problem, git_url_problem, repo_path_problem, unsafe_character
@@ -23,13 +23,13 @@ UNIT = Path(__file__).parent
 ENVIRONMENT = UNIT / "corpus" / "environment.yaml.txt"
 VALID_MODEL = UNIT / "corpus" / "valid-model.yaml.txt"
 LOOK_ALIKES = sorted((UNIT / "corpus_valid").glob("*.yaml"))
-COMMITTED = Path(aws_limits_gen.__file__).with_name("aws_limits.json")
+COMMITTED = limits_export.DEFAULT_OUT
 
 
 def test_the_committed_limits_are_what_botocore_says_today() -> None:
     """Regenerate from the installed botocore; a botocore upgrade that moves a limit fails here until
-    `python -m controller.spec.aws_limits_gen` is run and the change reviewed."""
-    assert COMMITTED.read_text(encoding="utf-8") == aws_limits_gen.render()
+    `python -m controller.aws.limits_export` is run and the change reviewed."""
+    assert COMMITTED.read_text(encoding="utf-8") == limits_export.render()
 
 
 def test_the_figures_are_the_ones_aws_documents() -> None:
