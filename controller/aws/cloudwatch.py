@@ -11,6 +11,7 @@ from typing import Any
 from controller.aws.batching import chunks, run_concurrently, tag_map
 from controller.aws.errors import missing_as_none, translate_errors
 from controller.aws.session import Adapter
+from controller.aws.tagging import ownership_tags
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import PermanentError
 from controller.resources import MANAGED_TAG, Kind, Observed, Ref, Resource, is_managed
@@ -26,8 +27,9 @@ class Alarms(Adapter):
     "periodSeconds": int, "evaluationPeriods": int, "comparison": ComparisonOperator, "dimensions": {name: value},
     "alarmActions": [arn, ...] sorted}; status the alarm state (OK | ALARM | INSUFFICIENT_DATA); tags.
 
-    Cost for N names, F existing: ceil(N/100) DescribeAlarms + F ListTagsForResource (CloudWatch has no batch
-    tag read), the tag reads concurrent.
+    Cost for N names, F existing: ceil(N/100) DescribeAlarms, then the tags: F ListTagsForResource (concurrent)
+    below tagging.SWEEP_FROM alarms, else ceil(F/100) Tagging API GetResources plus a ListTagsForResource for any
+    alarm the sweep did not return (CloudWatch itself has no batch tag read).
 
     Writes: create = PutMetricAlarm from the properties with the resource's tags, after a DescribeAlarms check
     (PutMetricAlarm silently overwrites: a managed alarm of that name is adopted, a foreign one refused with
@@ -46,9 +48,10 @@ class Alarms(Adapter):
                 AlarmNames=list(batch), AlarmTypes=["MetricAlarm"], PaginationConfig={"PageSize": BATCH}
             ):
                 alarms.extend(page.get("MetricAlarms", []))
-        tags = run_concurrently(
-            missing_as_none(self._tags), [alarm["AlarmArn"] for alarm in alarms], self._clients.max_workers
-        )
+        with ownership_tags(self._clients, "cloudwatch:alarm", len(alarms), self._tags) as tags_of:
+            tags = run_concurrently(
+                missing_as_none(tags_of), [alarm["AlarmArn"] for alarm in alarms], self._clients.max_workers
+            )
         return {
             alarm["AlarmName"]: Observed(
                 ref=Ref(self.kind, alarm["AlarmName"]),

@@ -17,7 +17,7 @@ Per model and environment it lives in:
 - images in Amazon ECR in the environment's region; the source repository an https/ssh Git URL; buildspecs and
   build contexts relative paths inside it; every S3 bucket named by the S3 rules.
 
-Called by `controller.spec.loader` once the catalog is built. Pure; no AWS call.
+Runs once the catalog is built. Pure; no AWS call.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ per alarm and variant), scaling policies, SSM parameters. Each is held to its bo
 environment, alarm and variant names makes `churn` in `prod-eu` and `churn-prod` in `eu` the same endpoint, and
 alarm `errors-5xx` on variant `a` the same alarm as `errors` on variant `5xx-a`.
 
-Called by `controller.spec.loader`; pure.
+Pure.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each check reports `(path, message)` through a callback, with `path` relative to the model's `spec` (the loader
 turns it into file:line and the document's field path, overlay-aware). Checks never raise and never stop early:
 users get every problem in one run. Cross-document checks (names, environment references, promotion chains) live
-in `controller.spec.catalog`. Called by `controller.spec.loader`.
+in `controller.spec.catalog`.
 """
 
 from __future__ import annotations

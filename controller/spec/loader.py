@@ -14,8 +14,7 @@ Besides the models and the semantic checks, every document goes through safe_tex
 numbers), coercions (YAML 1.1 reading `1.10` as a number: "quote it", with the text as written), and the catalog
 through aws_checks (AWS's limits) and aws_names (the AWS names the controller composes).
 
-Called by the CLI (`validate`, `plan`, `bundle`, ...), by tests, and (`load_parsed`) by controller.bundle.
-Imports neither boto3 nor the sagemaker SDK.
+`load_parsed` takes documents already parsed (a bundle's JSON). Imports neither boto3 nor the sagemaker SDK.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 pydantic reports `loc` (the field path, in YAML's camelCase thanks to aliases), a type and a terse message. We keep
 the path, add the line, and rewrite the messages users trip over most: an unknown key gets a "did you mean", an
 unquoted account id or date gets "quote it", a pattern mismatch shows the field's description instead of a regex.
-Called by `controller.spec.loader`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ overlay's. An explicit `null` in an overlay replaces too, which removes an optio
 Besides the merged data, `merge` fills `origins`: for every merged subtree, the path in the document where it was
 written (below a subtree taken whole, paths correspond one to one, so only its root is recorded). A validation
 error in the merged spec thus points at the right line: the overlay's when the overlay set it, else the base's.
-Called by `controller.spec.loader`.
 """
 
 from __future__ import annotations

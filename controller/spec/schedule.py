@@ -5,7 +5,7 @@ numbered 1-7 from Sunday, `?` required in exactly one of the two day fields, and
 the AWS-only parts here (field count, the `?` rule, the year field, the rate grammar) and hand the five classic
 fields, translated to Unix numbering, to croniter, which does the per-field grammar well.
 
-Called by `controller.spec.checks`; returns a message for people or None when the expression is valid.
+Returns a message for people, or None when the expression is valid.
 """
 
 from __future__ import annotations

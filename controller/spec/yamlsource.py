@@ -12,7 +12,6 @@ Hostile input fails fast with a Diagnostic, never a traceback: files over MAX_FI
 content, alias bombs and recursive aliases (the walker counts nodes it materialises, MAX_NODES per file), absurd
 nesting (MAX_DEPTH), duplicate keys (YAML would silently keep the last), merge keys and unknown tags.
 
-Called by `controller.spec.loader`.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import boto3
 import pytest
 from emulator_kit import FAST
 
-from controller.cli import main
+from controller.cli.main import main
 from controller.local import control
 
 ACCOUNT, REGION, ENV = "111122223333", "us-east-1", "dev"

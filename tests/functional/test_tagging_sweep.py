@@ -11,6 +11,7 @@ import pytest
 from aws_kit import ROLE
 
 from controller.aws import tagging
+from controller.aws.cloudwatch import Alarms
 from controller.aws.sagemaker import ModelPackageGroups
 from controller.aws.session import AwsClients
 from controller.aws.stepfunctions import StateMachines
@@ -70,3 +71,29 @@ def test_a_resource_the_sweep_does_not_list_yet_is_read_directly_and_still_ours(
     observed = ModelPackageGroups(clients).observe(groups)
     assert all(observed[name].managed for name in groups)
     assert clients.calls["sagemaker.ListTags"] == 1  # the lagging one, read directly
+
+
+def test_many_alarms_cost_one_sweep_not_a_tag_read_each(clients: AwsClients, raw: Any) -> None:
+    """CloudWatch has no batch tag read; the Tagging API lists alarms (resource type cloudwatch:alarm)."""
+    cloudwatch = raw("cloudwatch")
+    names = [f"modelctl-sweep-{i:02d}-dev-errors" for i in range(MANY)]
+    for name in [*names, "team-alarm"]:
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            MetricName="Invocation5XXErrors",
+            Namespace="AWS/SageMaker",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            Tags=[{"Key": MANAGED_TAG, "Value": "true"}] if name != "team-alarm" else [{"Key": "team", "Value": "x"}],
+        )
+
+    observed = Alarms(clients).observe([*names, "team-alarm"])
+
+    assert all(observed[name].managed for name in names)
+    assert not observed["team-alarm"].managed and observed["team-alarm"].tags == {"team": "x"}
+    calls = clients.calls.snapshot()
+    assert calls["resourcegroupstaggingapi.GetResources"] == 1
+    assert calls["cloudwatch.ListTagsForResource"] == 1  # only the foreign alarm, which the sweep omits
