@@ -14,6 +14,10 @@ definition runs on AWS and on the embedded emulator:
       -> StartTraining -> poll DescribeTraining -> [quality gate] -> RegisterModel -> CreateModel
       -> [StartBatchTransform -> poll] -> Summarize -> NotifySucceeded -> Succeeded
 
+The execution times out after the steps' budget (controller.pipeline.timeout: training max runtime, image
+builds, batch transform, margin) as `TimeoutSeconds`; a timed-out or stopped execution runs no Catch, so the
+reconciler notifies those (controller.reconcile.pipeline_alerts).
+
 Any failure (a caught Task error, a build or job that ends FAILED/Stopped, a quality gate not met) records
 `$.failure = {state, error, cause}` and goes to NotifyFailure (SNS: model, env, version, failed state,
 error, cause), then to the Fail state `Failed`: the execution's error is `<failed state>.<error>` (e.g.
@@ -70,6 +74,7 @@ from controller.pipeline.params import (
     run_id_for,
 )
 from controller.pipeline.states import SDK, Flow, fmt, literal, tag_list
+from controller.pipeline.timeout import Budget, training_seconds
 from controller.resources import (
     CONFIG_TAG,
     DATA_VERSION_TAG,
@@ -150,7 +155,14 @@ def build_definition(p: PipelineParams) -> dict[str, Any]:
     failed |= {"error.$": "$.failure.error", "cause.$": "$.failure.cause", "execution.$": "$$.Execution.Id"}
     flow.finish(topic("pipelineFailed"), _subject(p, "pipelineFailed"), failed)
     comment = f"modelctl train-and-deploy pipeline of {p.model} in {p.env} (config {p.config_id})"
-    return {"Comment": comment, "StartAt": "ResolveRunId", "States": flow.states}
+    spot_wait = p.training.spot.max_wait_seconds if p.training.spot.enabled else None
+    budget = Budget(training_seconds(p.training.max_runtime_seconds, spot_wait), len(built), p.batch is not None)
+    return {
+        "Comment": comment,
+        "StartAt": "ResolveRunId",
+        "TimeoutSeconds": budget.timeout_seconds(),
+        "States": flow.states,
+    }
 
 
 def _subject(p: PipelineParams, event: NotifyEvent) -> str:
