@@ -54,6 +54,12 @@ def pipeline_run(env: str, model: str, execution: str) -> str:
     return f"{state_machine(env, model)}/{execution}"
 
 
+def promoted_transform_job(env: str, version: str) -> str:
+    """The batch transform job of a version promoted to `env` (the upstream run's job already has the version's
+    name, and job names are unique per account and region)."""
+    return _fit(f"{version}-{env}")
+
+
 def endpoint(env: str, model: str) -> str:
     return _fit(f"{model}-{env}")
 

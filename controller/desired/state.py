@@ -8,7 +8,8 @@ cannot happen yet (a variant waiting for its first training, a promotion waiting
 
 Per model: the hyperparameters and training-config parameters; in a training environment the model package group,
 the pipeline state machine, the retraining schedule, and a pipeline run when no version of the current config
-exists; in a promoted environment a promoted version when an (Approved, where required) version exists upstream;
+exists; in a promoted environment a promoted version when an (Approved, where required) version exists upstream,
+and the batch transform of the version it serves (controller.desired.promoted_batch);
 and for realtime deployments the content-named endpoint config, the endpoint, autoscaling and alarms. Per
 environment: the inference API's allow-list (controller.desired.api_access). The values it returns are in
 controller.desired.values.
@@ -22,6 +23,7 @@ from typing import Any
 
 from controller import naming
 from controller.desired.api_access import allow_list
+from controller.desired.promoted_batch import promoted_batch
 from controller.desired.training import ImageResolver, TrainingSide
 from controller.desired.values import DesiredState, ModelVersion, Notify, Registry
 from controller.pipeline.definition import (
@@ -40,6 +42,7 @@ from controller.resources import (
     Kind,
     Ref,
     Resource,
+    config_id_of,
 )
 from controller.spec.catalog import Catalog, ModelEntry
 from controller.spec.identity import (
@@ -152,7 +155,7 @@ class _ModelBuilder:
         realtime = self.config.deployment.realtime
         if realtime is not None:
             resources.extend(self._realtime(realtime))
-        return [*resources, *self.promotions.values()]
+        return [*resources, *self.promotions.values(), *self._promoted_batch()]
 
     def _hyperparameters(self) -> dict[str, str]:
         """The hyperparameters as the strings SageMaker receives."""
@@ -261,6 +264,16 @@ class _ModelBuilder:
             return
         wanted = "an Approved version" if self.require_approval else "a version"
         self.notes.append(f"waiting for {wanted} of {self.config_id} in {self.source_env}; {self.env} never trains")
+
+    def _promoted_batch(self) -> list[Resource]:
+        """In a promoted environment, the batch transform of the version it serves for the current config."""
+        if self.source_env is None:
+            return []
+        here = self._versions_of(self.config_id, self._group(self.env), approved_only=False)
+        promoted = [v for v in self.promotions if config_id_of(v) == self.config_id]
+        version = here[0].version if here else (promoted[0] if promoted else None)
+        promotion = self.promotions[version].ref if version in self.promotions else None
+        return promoted_batch(self.training, self.config_id, self.tags, version, promotion, self.poll_seconds)
 
     def _promote(self, version: str) -> Ref:
         """Copy `version` from the promotion source's registry into this environment's (with its SageMaker model)."""

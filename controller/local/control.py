@@ -4,7 +4,7 @@ The emulator's SageMaker lifecycle (controller.local.sagemaker_lifecycle) reads 
 and metric values from here. Tests and `modelctl demo` set them through one small JSON document, either over
 HTTP on the served emulator or directly in-process (no server, under `mock_aws`):
 
-    {"delays": {"endpoint": 0.5, "training": 0.3, "bakeScale": 0.001},
+    {"delays": {"endpoint": 0.5, "training": 0.3, "bakeScale": 0.001, "timeoutScale": 1},
      "trainingJobs": {"fail": [{"namePrefix": "churn-", "reason": "AlgorithmError: ..."}],
                       "metrics": {"validation:auc": 0.7}},
      "endpoints": {"fail": [{"namePrefix": "churn-", "reason": "..."}]}}
@@ -19,7 +19,8 @@ HTTP routes, added to moto's own `/moto-api/` application (the prefix its server
 
 Client helpers: `configure(url, document)`, `current(url)` and `reset(url)` take the emulator's URL, or None
 for the in-process emulator. Defaults come from MODELCTL_LOCAL_ENDPOINT_SECONDS (0.5),
-MODELCTL_LOCAL_TRAINING_SECONDS (0.5) and MODELCTL_LOCAL_BAKE_SCALE (0.001: a 600 s bake lasts 0.6 s).
+MODELCTL_LOCAL_TRAINING_SECONDS (0.5), MODELCTL_LOCAL_BAKE_SCALE (0.001: a 600 s bake lasts 0.6 s) and
+MODELCTL_LOCAL_TIMEOUT_SCALE (1: a state machine's TimeoutSeconds as written; stepfunctions_timeouts).
 Installed by controller.local.emulator.install_all().
 """
 
@@ -55,11 +56,13 @@ class FailureRule(_Camel):
 
 class Delays(_Camel):
     """Seconds an endpoint takes to provision (create, update, rollback) and a training job to run;
-    `bake_scale` converts DeploymentConfig waits (WaitIntervalInSeconds...) into emulator seconds."""
+    `bake_scale` converts DeploymentConfig waits (WaitIntervalInSeconds...) into emulator seconds;
+    `timeout_scale` converts a state machine's TimeoutSeconds into emulator seconds (1: as written)."""
 
     endpoint: float = Field(ge=0)
     training: float = Field(ge=0)
     bake_scale: float = Field(alias="bakeScale", ge=0)
+    timeout_scale: float = Field(alias="timeoutScale", default=1.0, gt=0)
 
 
 class TrainingJobKnobs(_Camel):
@@ -95,6 +98,7 @@ def _defaults() -> Knobs:
             endpoint=float(env.get("MODELCTL_LOCAL_ENDPOINT_SECONDS", "0.5")),
             training=float(env.get("MODELCTL_LOCAL_TRAINING_SECONDS", "0.5")),
             bake_scale=float(env.get("MODELCTL_LOCAL_BAKE_SCALE", "0.001")),
+            timeout_scale=float(env.get("MODELCTL_LOCAL_TIMEOUT_SCALE", "1")),
         )
     )
 

@@ -37,6 +37,7 @@ PATCH_MODULES = (
     "control",
     "sagemaker_ext",
     "stepfunctions_ext",
+    "stepfunctions_timeouts",
     "lambda_ext",
     "codebuild_ext",
     "dynamodb_ext",

@@ -14,6 +14,10 @@ definition runs on AWS and on the embedded emulator:
       -> StartTraining -> poll DescribeTraining -> [quality gate] -> RegisterModel -> CreateModel
       -> [StartBatchTransform -> poll] -> Summarize -> NotifySucceeded -> Succeeded
 
+The execution times out after the steps' budget (controller.pipeline.timeout: training max runtime, image
+builds, batch transform, margin) as `TimeoutSeconds`; a timed-out or stopped execution runs no Catch, so the
+reconciler notifies those (controller.reconcile.pipeline_alerts).
+
 Any failure (a caught Task error, a build or job that ends FAILED/Stopped, a quality gate not met) records
 `$.failure = {state, error, cause}` and goes to NotifyFailure (SNS: model, env, version, failed state,
 error, cause), then to the Fail state `Failed`: the execution's error is `<failed state>.<error>` (e.g.
@@ -70,6 +74,7 @@ from controller.pipeline.params import (
     run_id_for,
 )
 from controller.pipeline.states import SDK, Flow, fmt, literal, tag_list
+from controller.pipeline.timeout import Budget, training_seconds
 from controller.resources import (
     CONFIG_TAG,
     DATA_VERSION_TAG,
@@ -99,11 +104,13 @@ __all__ = [
     "Spot",
     "Training",
     "Trigger",
+    "batch_transform",
     "build_definition",
     "encode_input",
     "execution_input",
     "model_version",
     "run_id_for",
+    "run_tags",
 ]
 
 
@@ -132,7 +139,7 @@ def build_definition(p: PipelineParams) -> dict[str, Any]:
         _quality_gate(flow, p.training.quality_gate, next_state="RegisterModel")
     _register(flow, p, next_state="StartBatchTransform" if p.batch else "Summarize")
     if p.batch is not None:
-        _batch_transform(flow, p, p.batch, next_state="Summarize")
+        batch_transform(flow, _tags(p), p.batch, next_state="Summarize")
     summary = {
         "event": "pipelineSucceeded",
         **identity,
@@ -150,7 +157,14 @@ def build_definition(p: PipelineParams) -> dict[str, Any]:
     failed |= {"error.$": "$.failure.error", "cause.$": "$.failure.cause", "execution.$": "$$.Execution.Id"}
     flow.finish(topic("pipelineFailed"), _subject(p, "pipelineFailed"), failed)
     comment = f"modelctl train-and-deploy pipeline of {p.model} in {p.env} (config {p.config_id})"
-    return {"Comment": comment, "StartAt": "ResolveRunId", "States": flow.states}
+    spot_wait = p.training.spot.max_wait_seconds if p.training.spot.enabled else None
+    budget = Budget(training_seconds(p.training.max_runtime_seconds, spot_wait), len(built), p.batch is not None)
+    return {
+        "Comment": comment,
+        "StartAt": "ResolveRunId",
+        "TimeoutSeconds": budget.timeout_seconds(),
+        "States": flow.states,
+    }
 
 
 def _subject(p: PipelineParams, event: NotifyEvent) -> str:
@@ -260,7 +274,12 @@ def _channel(channel: Channel) -> dict[str, Any]:
 
 
 def _tags(p: PipelineParams) -> list[dict[str, str]]:
-    return tag_list(p.tags, {VERSION_TAG: "$.run.version", GIT_SHA_TAG: "$.gitSha"})
+    return run_tags(p.tags)
+
+
+def run_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """SageMaker Tags of what a run creates: `tags`, and the run's version and git SHA from its input."""
+    return tag_list(tags, {VERSION_TAG: "$.run.version", GIT_SHA_TAG: "$.gitSha"})
 
 
 def _quality_gate(flow: Flow, gate: QualityGate, next_state: str) -> None:
@@ -339,33 +358,46 @@ def _register(flow: Flow, p: PipelineParams, next_state: str) -> None:
     flow.task("CreateModel", SDK + "sagemaker:createModel", model, next_state, "$.model")
 
 
-def _batch_transform(flow: Flow, p: PipelineParams, batch: BatchTransform, next_state: str) -> None:
-    """A transform job with the new model over the batch input, polled until Completed."""
+def batch_transform(
+    flow: Flow,
+    tags: list[dict[str, str]],
+    batch: BatchTransform,
+    next_state: str,
+    job_name_path: str = "$.run.version",
+) -> None:
+    """A transform job, named from `job_name_path`, with the run's model (`$.run.version`) over the batch input,
+    polled until Completed. Also the whole of a promoted environment's pipeline (controller.pipeline.promoted)."""
     source = {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": batch.input_s3_uri}}
     transform_input: dict[str, Any] = {"DataSource": source}
     if batch.content_type:
         transform_input["ContentType"] = batch.content_type
     parameters = {
-        "TransformJobName.$": "$.run.version",
+        "TransformJobName.$": job_name_path,
         "ModelName.$": "$.run.version",
         "TransformInput": transform_input,
         "TransformOutput": {"S3OutputPath.$": fmt(batch.output_s3_uri.rstrip("/") + "/{}/", "$.run.version")},
         "TransformResources": {"InstanceType": batch.instance_type, "InstanceCount": batch.instance_count},
-        "Tags": _tags(p),
+        "Tags": tags,
     }
-    _sagemaker_job(flow, "BatchTransform", "TransformJob", parameters, "$.transform", next_state)
+    _sagemaker_job(flow, "BatchTransform", "TransformJob", parameters, "$.transform", next_state, job_name_path)
 
 
 def _sagemaker_job(
-    flow: Flow, name: str, job: str, parameters: dict[str, Any], result_path: str, next_state: str
+    flow: Flow,
+    name: str,
+    job: str,
+    parameters: dict[str, Any],
+    result_path: str,
+    next_state: str,
+    job_name_path: str = "$.run.version",
 ) -> None:
-    """Start<name> (sagemaker create<job>, named after the version), then poll describe<job> into
+    """Start<name> (sagemaker create<job>, named from `job_name_path`), then poll describe<job> into
     `result_path` until Completed; Failed fails the run with the job's FailureReason."""
     flow.task(f"Start{name}", f"{SDK}sagemaker:create{job}", parameters, f"WaitFor{name}")
     flow.poll(
         name,
         f"{SDK}sagemaker:describe{job}",
-        {f"{job}Name.$": "$.run.version"},
+        {f"{job}Name.$": job_name_path},
         result_path=result_path,
         status=f"{result_path}.{job}Status",
         done="Completed",

@@ -17,7 +17,7 @@ from typing import Literal, NotRequired, TypedDict
 from controller.resources import GIT_SHA_TAG, VERSION_TAG, version_id
 
 ApprovalStatus = Literal["Approved", "PendingManualApproval"]
-Trigger = Literal["reconcile", "retrain", "schedule", "new-data"]
+Trigger = Literal["reconcile", "retrain", "schedule", "new-data", "promotion"]
 NotifyEvent = Literal["pipelineStarted", "pipelineSucceeded", "pipelineFailed"]
 ALL_EVENTS: frozenset[NotifyEvent] = frozenset({"pipelineStarted", "pipelineSucceeded", "pipelineFailed"})
 

@@ -4,9 +4,9 @@ Like flux's status conditions, health is one of READY / PROGRESSING / DEGRADED /
 reason constants (tests and the Lambda's summaries assert them, people read the message). Evaluated in this order,
 first match wins:
 
-  DEGRADED     PIPELINE_FAILED (the newest pipeline run failed; it is not retried until the spec changes or
-               `modelctl retrain`), ROLLED_BACK (a guardrail rolled the endpoint back; the same
-               config is not retried), ENDPOINT_FAILED
+  DEGRADED     PIPELINE_FAILED (the newest pipeline run failed, timed out or was stopped; it is not retried
+               until the spec changes or `modelctl retrain`), ROLLED_BACK (a guardrail rolled the endpoint back;
+               the same config is not retried), ENDPOINT_FAILED
   MISSING      ENDPOINT_MISSING (a realtime model has no endpoint and none is being made)
   PROGRESSING  TRAINING (a pipeline run is in progress), DEPLOYING (the endpoint is Creating/Updating/RollingBack),
                WAITING (a version this model needs does not exist yet: training or promotion pending),
@@ -104,8 +104,9 @@ def _evaluate(
 ) -> tuple[Health, str, str]:
     newest = runs[0] if runs else None  # newest first; the newest run stands for the model's training now
     if newest and newest.get("status") in ("FAILED", "TIMED_OUT", "ABORTED"):
-        cause = ": ".join(str(part) for part in (newest.get("error"), newest.get("cause")) if part) or newest["status"]
-        return Health.DEGRADED, PIPELINE_FAILED, f"run {newest.get('name')} failed: {cause}"
+        cause = ": ".join(str(part) for part in (newest.get("error"), newest.get("cause")) if part)
+        ended = _ENDINGS[newest["status"]]
+        return Health.DEGRADED, PIPELINE_FAILED, f"run {newest.get('name')} {ended}" + (f": {cause}" if cause else "")
     if endpoint_ref is not None and endpoint_ref.key in rolled_back:
         return Health.DEGRADED, ROLLED_BACK, rolled_back[endpoint_ref.key]
     if endpoint is not None and endpoint.status == "Failed":
@@ -122,6 +123,9 @@ def _evaluate(
     if changes:
         return Health.PROGRESSING, OUT_OF_SYNC, f"{len(changes)} change(s) pending"
     return Health.READY, IN_SYNC, "AWS matches the specs"
+
+
+_ENDINGS = {"FAILED": "failed", "TIMED_OUT": "timed out (TIMED_OUT)", "ABORTED": "was stopped (ABORTED)"}
 
 
 def _serving(endpoint: Observed | None, observed: Mapping[Ref, Observed]) -> tuple[Serving, ...]:

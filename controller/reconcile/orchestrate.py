@@ -20,7 +20,7 @@ from controller.plan.capacity import PriceTable
 from controller.plan.diff import scaled_endpoint
 from controller.plan.plan import Change, Plan, build_plan
 from controller.ports import Cloud, ResourceOperations
-from controller.reconcile import records, rollbacks
+from controller.reconcile import pipeline_alerts, records, rollbacks
 from controller.reconcile.executor import ApplyResult, Executor
 from controller.reconcile.notifications import notify_outcomes
 from controller.reconcile.observe import observe
@@ -242,26 +242,28 @@ def apply_environment(
         )
 
     planned = plan_now()
+    # 3. Announce pipeline runs that ended without their own notification (stopped, timed out), each once.
+    pipeline_alerts.notify_endings(env, planned, store, cloud)
     if not planned.plan.has_changes and options.saved_plan is None and not rollbacks.new_rollbacks(planned, store, env):
         return ApplyRun(planned, None)
-    # 3. One reconcile per environment at a time: take the lock, then plan again under it.
+    # 4. One reconcile per environment at a time: take the lock, then plan again under it.
     with store.lock(env, lease_seconds=options.lease_seconds, wait_seconds=options.wait_seconds) as lock:
         planned = plan_now()
-        # 4. Record guardrail rollbacks seen since the last run (and tell the owners); the endpoint is then held.
+        # 5. Record guardrail rollbacks seen since the last run (and tell the owners); the endpoint is then held.
         if rollbacks.new_rollbacks(planned, store, env):
             rollbacks.note_rollbacks(env, planned, store, cloud)
             planned = plan_now()
-        # 5. A saved plan must still describe AWS: applying it after AWS moved on is refused.
+        # 6. A saved plan must still describe AWS: applying it after AWS moved on is refused.
         if options.saved_plan is not None:
             options.saved_plan.check_fresh(planned.observed)
         if not planned.plan.has_changes:
             return ApplyRun(planned, None)
         if planned.plan.conflicts:
             raise PlanError(f"{len(planned.plan.conflicts)} conflict(s) with resources modelctl does not own")
-        # 6. Ask before writing (the CLI prompts unless --yes).
+        # 7. Ask before writing (the CLI prompts unless --yes).
         if not options.confirm(planned.plan):
             return ApplyRun(planned, None, confirmed=False)
-        # 7. Apply wave by wave; every write first checks the lock is still ours and inventories what it creates.
+        # 8. Apply wave by wave; every write first checks the lock is still ours and inventories what it creates.
         started = time.time()
 
         def before_write(change: Change) -> None:
@@ -275,9 +277,9 @@ def apply_environment(
         )
         desired = {r.ref: r for r in planned.desired.resources}
         result = executor.apply(planned.plan, desired, planned.observed, allow_delete=options.allow_delete)
-        # 8. Tell owners what only the reconciler sees: drift it undid, changes that failed.
+        # 9. Tell owners what only the reconciler sees: drift it undid, changes that failed.
         notify_outcomes(env, planned, result, store, cloud)
-        # 9. Record what was applied (history) for `modelctl history` and rollbacks.
+        # 10. Record what was applied (history) for `modelctl history` and rollbacks.
         store.record_apply(records.apply_record(env, planned, result, started, store.who))
     return ApplyRun(planned, result)
 

@@ -1,5 +1,5 @@
 """The controller's state store: the per-environment lock, the history of applied plans, the inventory used to
-prune, guardrail rollback marks and applied-bundle marks.
+prune, guardrail rollback marks, applied-bundle marks and how far pipeline endings were notified.
 
 Pure logic over an injected `Table` (controller.ports): on AWS that is `controller.aws.statetable.StateTable` (DynamoDB,
 table `modelctl-state`, string keys `pk` and `sk`); in unit tests an in-memory fake with the same conditional
@@ -15,6 +15,7 @@ Item layout (every item has `pk` and `sk`; times are epoch seconds unless named 
     inventory#<env>             <kind>#<key>              kind, key, model
     rolledback#<env>            <endpoint>                config_name, reason, when
     bundle#<env>                <bundle git sha>          applied, who
+    endings#<env>               <state machine>           until (the newest stop notified), who
 
 The lock is a conditional put (absent, or its lease expired); a heartbeat thread extends the lease every third of
 it, on condition the holder is still us, and the release is a delete on the same condition. A run that crashes
@@ -238,6 +239,32 @@ class StateStore:
     def bundle_applied(self, env: str, sha: str) -> bool:
         """Whether the bundle built from commit `sha` was fully applied to env."""
         return self.table.get(f"bundle#{env}", sha) is not None
+
+    # Pipeline endings the reconciler notified (executions that ran no Catch: controller.reconcile.pipeline_alerts)
+
+    def endings_notified(self, env: str, machine: str) -> float | None:
+        """The stop time (epoch seconds) of the newest ending of `machine` already notified, None if none was."""
+        item = self.table.get(f"endings#{env}", machine)
+        return float(item["until"]) if item is not None else None
+
+    def advance_endings(self, env: str, machine: str, until: float) -> bool:
+        """Record that `machine`'s endings up to `until` are notified; False (nothing written) when another run
+        already recorded as much, so each ending is notified by one run only."""
+        condition = Condition(when_absent=True, below=(("until", until),))
+        try:
+            self.table.put(
+                {"pk": f"endings#{env}", "sk": machine, "until": until, "who": self.who}, condition=condition
+            )
+        except ConflictError:
+            return False
+        return True
+
+    def reset_endings(self, env: str, machine: str, until: float | None) -> None:
+        """Put `machine`'s mark back to `until` (None: no mark) after its notification could not be sent."""
+        if until is None:
+            self.table.delete(f"endings#{env}", machine)
+        else:
+            self.table.put({"pk": f"endings#{env}", "sk": machine, "until": until, "who": self.who})
 
     def last_applied_bundle(self, env: str) -> str | None:
         """The commit of the bundle applied to env most recently, if any."""
