@@ -36,6 +36,7 @@ from controller.local.control import CONTROL_PATH
 PATCH_MODULES = (
     "control",
     "sagemaker_ext",
+    "sagemaker_rules",
     "stepfunctions_ext",
     "lambda_ext",
     "codebuild_ext",
@@ -43,6 +44,7 @@ PATCH_MODULES = (
     "ssm_ext",
     "sagemaker_runtime_ext",
     "iam_ext",
+    "request_validation",
 )
 # moto configuration every flavour runs with (POSTed to /moto-api/config when served)
 MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
