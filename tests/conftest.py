@@ -174,3 +174,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = _MARKER_BY_FOLDER.get(folder)
         if marker is not None:
             item.add_marker(getattr(pytest.mark, marker))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With MODELCTL_VALIDATION_STATS=<file>: append this process's emulator request-check counts to it (one JSON
+    line per pytest process; emulators in subprocesses are not counted)."""
+    import json
+    import sys
+
+    target = os.environ.get("MODELCTL_VALIDATION_STATS")
+    checks = sys.modules.get("controller.local.request_validation")
+    if target and checks is not None:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps(checks.stats()) + "\n")

@@ -8,19 +8,22 @@ report the managed tag, and a second plan after apply is a no-op rather than a c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from controller import naming
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter
 from controller.aws.writes import require_managed
-from controller.errors import PermanentError
+from controller.errors import PermanentError, TemporaryError
 from controller.resources import MANAGED, Kind, Observed, Ref, Resource
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 OWNED_BY_ENDPOINT = MANAGED  # the tags both kinds report: see the module docstring
+UPDATING = frozenset({"Updating", "SystemUpdating", "RollingBack"})  # statuses a fleet change passes through
+BUSY_DELAY = 30.0  # seconds before registering auto scaling on an endpoint that is updating
 BATCH = 50  # ResourceIds / PolicyNames accept at most 50 values; pages hold at most 50
 
 
@@ -63,7 +66,8 @@ class ScalingTargets(_Batched):
 
     Observed shape: properties {"min": int, "max": int}. Cost for N keys: ceil(N/50) DescribeScalableTargets.
 
-    Writes: create and update = RegisterScalableTarget (an upsert) with MinCapacity / MaxCapacity; delete =
+    Writes: create and update = RegisterScalableTarget (an upsert) with MinCapacity / MaxCapacity, once the endpoint
+    is not updating (DescribeEndpoint; else TemporaryError "EndpointBusy": the next run registers it); delete =
     DeregisterScalableTarget.
     """
 
@@ -76,6 +80,17 @@ class ScalingTargets(_Batched):
 
     @translate_errors()
     def create(self, resource: Resource) -> None:
+        """RegisterScalableTarget, once the endpoint is no longer updating: a target deregistered for a fleet change
+        is registered again after UpdateEndpoint completes (controller.plan.fleet_rules), by this run or the next."""
+        endpoint = resource.ref.key.split("/")[1]
+        status = self._clients.sagemaker.describe_endpoint(EndpointName=endpoint).get("EndpointStatus", "")
+        if status in UPDATING:
+            raise TemporaryError(
+                f"{resource.ref}: endpoint {endpoint} is {status}; auto scaling is registered once it is InService",
+                delay=BUSY_DELAY,
+                operation="RegisterScalableTarget",
+                code="EndpointBusy",
+            )
         self._clients.autoscaling.register_scalable_target(
             ServiceNamespace=NAMESPACE,
             ResourceId=resource.ref.key,
@@ -136,6 +151,29 @@ class ScalingPolicies(_Batched):
             ResourceId=observed.properties["resourceId"],
             ScalableDimension=DIMENSION,
         )
+
+
+def release_autoscaling(
+    clients: Any, endpoint: str, variants: Sequence[str], released: Callable[[list[str]], list[str]]
+) -> None:
+    """Deregister from Application Auto Scaling the variants of `endpoint` (among `variants`) that `released`
+    picks from those registered: each one's scaling policies are deleted, then its scalable target ("Update
+    endpoints that use auto scaling", SageMaker developer guide). Idempotent: what is gone already is skipped."""
+    scaling = clients.autoscaling
+    ids = [naming.scaling_target(endpoint, variant) for variant in variants]
+    registered = [
+        target["ResourceId"].rsplit("/", 1)[1]
+        for batch in chunks(ids, BATCH)
+        for target in scaling.describe_scalable_targets(
+            ServiceNamespace=NAMESPACE, ResourceIds=list(batch), ScalableDimension=DIMENSION
+        ).get("ScalableTargets", [])
+    ]
+    for variant in released(registered):
+        resource_id = naming.scaling_target(endpoint, variant)
+        where = {"ServiceNamespace": NAMESPACE, "ResourceId": resource_id, "ScalableDimension": DIMENSION}
+        for policy in scaling.describe_scaling_policies(**where).get("ScalingPolicies", []):
+            scaling.delete_scaling_policy(PolicyName=policy["PolicyName"], **where)
+        scaling.deregister_scalable_target(**where)
 
 
 def _policy_properties(policy: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from controller.aws.autoscaling import release_autoscaling
 from controller.aws.errors import translate_errors
 from controller.aws.sagemaker import _SageMakerKind
 from controller.aws.writes import aws_tags, require_managed
 from controller.errors import PermanentError, TemporaryError
+from controller.plan import fleet_rules
 from controller.resources import Kind, Observed, Ref, Resource
 
 BUSY_DELAY = 30.0  # seconds before retrying an update of an endpoint that is not InService
@@ -120,8 +124,10 @@ class Endpoints(_SageMakerKind):
 
     Writes: create = CreateEndpoint (a managed endpoint of that name is adopted; the next plan converges it).
     update: nothing is called unless the endpoint is InService (else TemporaryError code "EndpointBusy", delay
-    30 s); a different properties["endpointConfigName"] -> UpdateEndpoint with payload["deploymentConfig"] when
-    present (a new fleet, rolled out by SageMaker's guardrails); the same config -> UpdateEndpointWeightsAndCapacities
+    30 s); a different properties["endpointConfigName"] -> UpdateEndpoint (a new fleet) with payload["deploymentConfig"]
+    when present and the variant names stay (rolled out by SageMaker's guardrails; else all at once), after
+    deregistering the autoscaled variants it removes or retypes, retaining autoscaled counts (_new_fleet,
+    controller.plan.fleet_rules); the same config -> UpdateEndpointWeightsAndCapacities
     with every desired variant's weight, and its instance count unless it is in properties["autoscaled"] (no new
     fleet). SageMaker refusing either call because the endpoint is changing already is the same EndpointBusy: after a
     lost response botocore resends an update that did start, and the next plan sees where it went.
@@ -174,10 +180,7 @@ class Endpoints(_SageMakerKind):
         sagemaker = self._clients.sagemaker
         config_name = resource.properties["endpointConfigName"]
         if config_name != observed.properties.get("endpointConfigName"):
-            deployment = resource.payload.get("deploymentConfig")
-            extra = {"DeploymentConfig": deployment} if deployment else {}
-            with _busy_when_in_progress(observed.ref, "UpdateEndpoint"):
-                sagemaker.update_endpoint(EndpointName=observed.ref.key, EndpointConfigName=config_name, **extra)
+            self._new_fleet(resource, observed)
             return
         autoscaled = set(resource.properties.get("autoscaled") or ())
         wanted = []
@@ -190,6 +193,41 @@ class Endpoints(_SageMakerKind):
             sagemaker.update_endpoint_weights_and_capacities(
                 EndpointName=observed.ref.key, DesiredWeightsAndCapacities=wanted
             )
+
+    def _new_fleet(self, resource: Resource, observed: Observed) -> None:
+        """UpdateEndpoint as SageMaker allows it (controller.plan.fleet_rules): the DeploymentConfig only when the
+        variant names stay, autoscaled variants it removes or retypes deregistered first, and the instance counts
+        autoscaling set retained."""
+        live = [str(variant["name"]) for variant in observed.extra.get("variants", [])]
+        wanted = {str(variant["name"]): str(variant["instanceType"]) for variant in resource.properties["variants"]}
+        extra: dict[str, Any] = {}
+        deployment = resource.payload.get("deploymentConfig")
+        if deployment and fleet_rules.guardrails_kept(live, wanted):
+            extra["DeploymentConfig"] = deployment
+        if fleet_rules.retain_counts(resource.properties.get("autoscaled") or (), live, wanted):
+            extra["RetainAllVariantProperties"] = True
+            extra["ExcludeRetainedVariantProperties"] = [{"VariantPropertyType": "DesiredWeight"}]
+        live_types = self._instance_types(str(observed.properties.get("endpointConfigName")))
+        release_autoscaling(
+            self._clients,
+            observed.ref.key,
+            live,
+            lambda registered: fleet_rules.autoscaling_released(live_types, wanted, registered),
+        )
+        with _busy_when_in_progress(observed.ref, "UpdateEndpoint"):
+            self._clients.sagemaker.update_endpoint(
+                EndpointName=observed.ref.key, EndpointConfigName=resource.properties["endpointConfigName"], **extra
+            )
+
+    def _instance_types(self, config_name: str) -> dict[str, str]:
+        """Variant name -> instance type of a live endpoint config ({} when it is gone)."""
+        try:
+            config = self._clients.sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ValidationException":
+                return {}
+            raise
+        return {v["VariantName"]: v.get("InstanceType", "") for v in config.get("ProductionVariants", [])}
 
     @translate_errors()
     def delete(self, observed: Observed) -> None:

@@ -9,6 +9,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from controller.aws.batching import chunks
 from controller.aws.errors import translate_errors
 from controller.aws.session import Adapter, AwsClients
@@ -17,6 +19,8 @@ from controller.errors import AwsError, PermanentError
 from controller.resources import MANAGED, MANAGED_TAG, Kind, Observed, Ref, Resource
 
 GET_BATCH = 10  # GetParameters accepts at most 10 names
+HISTORY_PAGE = 50  # GetParameterHistory returns at most 50 versions a page
+RETAINED_LABELS = 5  # labelled versions kept per parameter (unlabel_retired)
 FILTER_BATCH = 50  # a ParameterStringFilter holds at most 50 values; DescribeParameters pages hold at most 50
 
 
@@ -99,10 +103,7 @@ class Parameters(Adapter):
         self._clients.ssm.delete_parameter(Name=observed.ref.key)
 
     def _overwrite(self, resource: Resource) -> dict[str, Any]:
-        answer: dict[str, Any] = self._clients.ssm.put_parameter(
-            Name=resource.ref.key, Value=resource.payload["text"], Type=resource.properties["type"], Overwrite=True
-        )
-        return answer
+        return _overwrite(self._clients, resource.ref.key, resource.payload["text"], resource.properties["type"])
 
     def _label(self, resource: Resource, version: int) -> None:
         """Move the payload's label (if any) to `version`."""
@@ -138,12 +139,50 @@ def ensure_labelled(clients: AwsClients, labelled: Mapping[str, str]) -> None:
         return
     if name not in Parameters(clients)._managed([name]):
         raise PermanentError(f"refusing to label {name}: it has no {MANAGED_TAG}=true tag")
-    answer = clients.ssm.put_parameter(Name=name, Value=labelled["text"], Type="String", Overwrite=True)
+    answer = _overwrite(clients, name, labelled["text"], "String")
     _put_label(clients, name, int(answer["Version"]), label)
 
 
+def _overwrite(clients: AwsClients, name: str, text: str, kind: str) -> dict[str, Any]:
+    """PutParameter with Overwrite. Parameter Store keeps 100 versions and refuses a new one while the oldest is
+    labelled (ParameterMaxVersionLimitExceeded, API_PutParameter): then the labels beyond the retained ones go
+    (unlabel_retired) and the put is tried once more."""
+    try:
+        answer: dict[str, Any] = clients.ssm.put_parameter(Name=name, Value=text, Type=kind, Overwrite=True)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ParameterMaxVersionLimitExceeded":
+            raise
+        unlabel_retired(clients, name)
+        answer = clients.ssm.put_parameter(Name=name, Value=text, Type=kind, Overwrite=True)
+    return answer
+
+
 def _put_label(clients: AwsClients, name: str, version: int, label: str) -> None:
-    """Move `label` to `version` of parameter `name`."""
+    """Move `label` to `version` of parameter `name`, then unlabel the versions no retained config uses."""
     answer = clients.ssm.label_parameter_version(Name=name, ParameterVersion=version, Labels=[label])
     if answer.get("InvalidLabels"):
         raise PermanentError(f"SSM refused the label {label!r} on {Ref(Kind.PARAMETER, name)}")
+    unlabel_retired(clients, name)
+
+
+def unlabel_retired(clients: AwsClients, name: str) -> None:
+    """Unlabel every labelled version of `name` but the newest RETAINED_LABELS, so Parameter Store never holds a
+    labelled oldest version at its 100-version limit.
+
+    The labels are training config ids (`<name>:<config id>`, read by a pipeline run as it starts); the newest ones
+    are the configs of the versions an endpoint can roll back to (RETAINED_LABELS = the endpoint configs
+    controller.reconcile.orchestrate retains). A run of an older config puts its label back first (ensure_labelled).
+    Idempotent and safe to interrupt: it runs after every label write, and unlabelling a label already gone is
+    not an error (SSM lists it in InvalidLabels)."""
+    pages = clients.ssm.get_paginator("get_parameter_history")
+    labelled = sorted(
+        (
+            (int(entry["Version"]), list(entry["Labels"]))
+            for page in pages.paginate(Name=name, PaginationConfig={"PageSize": HISTORY_PAGE})
+            for entry in page.get("Parameters", [])
+            if entry.get("Labels")
+        ),
+        reverse=True,
+    )
+    for version, labels in labelled[RETAINED_LABELS:]:
+        clients.ssm.unlabel_parameter_version(Name=name, ParameterVersion=version, Labels=labels)

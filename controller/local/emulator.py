@@ -36,6 +36,7 @@ from controller.local.control import CONTROL_PATH
 PATCH_MODULES = (
     "control",
     "sagemaker_ext",
+    "sagemaker_rules",
     "stepfunctions_ext",
     "stepfunctions_timeouts",
     "lambda_ext",
@@ -44,6 +45,7 @@ PATCH_MODULES = (
     "ssm_ext",
     "sagemaker_runtime_ext",
     "iam_ext",
+    "request_validation",
     "tagging_ext",
     "sagemaker_shapes",
     "autoscaling_ext",

@@ -213,7 +213,7 @@ def _request_protocol(service_model: Any, request: Any) -> str:
     return str(determine_request_protocol(service_model, request.content_type))
 
 
-def _parameters(response: Any) -> Parameters:
+def request_parameters(response: Any) -> Parameters:
     """The request's parameters by API member name, parsed as moto's automated parameter parsing does."""
     service_model = get_service_model(response.boto3_service_name)
     operation = service_model.operation_model(response._get_action())  # also matches a REST route's URI labels
@@ -239,7 +239,7 @@ def named_resources(response: Any) -> list[str]:
     if rule is None:
         return ["*"]
     place = Place(response.partition, response.region, response.current_account)
-    return rule(response._get_action(), _parameters(response), place) or ["*"]
+    return rule(response._get_action(), request_parameters(response), place) or ["*"]
 
 
 # --- authorization as AWS does it -----------------------------------------------------------------------------

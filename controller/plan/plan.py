@@ -36,8 +36,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from controller import naming
 from controller.errors import PlanError
-from controller.plan import capacity
+from controller.plan import capacity, fleet_rules
 from controller.plan.capacity import Capacity, Instances, PriceTable
 from controller.plan.diff import Action, Conflict, FieldChange, ResourceDiff, diff, leaves
 from controller.resources import Kind, Observed, Ref, Resource
@@ -265,6 +266,8 @@ def _classify(
         kind = Classification.NEW_FLEET if new else Classification.WEIGHTS_ONLY
         rollout = _rollout(d.desired)
         reason = _fleet_reason(d.desired, rollout) if new else f"live endpoint differs from the spec: {paths}"
+        if new and d.observed is not None:
+            rollout, reason = _fleet_rules(d.desired, d.observed, observed, rollout, reason)
         before = _live_fleet(d.observed, observed) if d.observed is not None else ()
         after = _desired_fleet(d.desired, None if new else d.observed)
         cost = capacity.endpoint(before, after, new_fleet=new, rollout=rollout, prices=prices)
@@ -274,6 +277,27 @@ def _classify(
         kind = Classification.CONFIG_ONLY
         reason = "does not exist" if d.action is Action.CREATE else f"differs from the spec: {paths}"
     return Change(d.action, d.ref, d.model, d.before, d.after, reason, kind, d.field_changes, cost)
+
+
+def _fleet_rules(
+    endpoint: Resource,
+    live: Observed,
+    observed: Mapping[Ref, Observed],
+    rollout: Mapping[str, Any] | None,
+    reason: str,
+) -> tuple[Mapping[str, Any] | None, str]:
+    """The rollout and reason of a new fleet on a live endpoint, as SageMaker will run it (fleet_rules): all at once
+    when the variant names change, and the autoscaled variants deregistered around the update."""
+    live_names = [str(v["name"]) for v in live.extra.get("variants", [])]
+    wanted = {str(v["name"]): str(v["instanceType"]) for v in endpoint.properties.get("variants", [])}
+    if rollout and rollout.get("strategy") != "allAtOnce" and not fleet_rules.guardrails_kept(live_names, wanted):
+        name = endpoint.properties.get("endpointConfigName")
+        rollout, reason = None, f"new fleet on endpoint config {name} ({fleet_rules.rollout_note(live_names, wanted)})"
+    config = observed.get(Ref(Kind.ENDPOINT_CONFIG, str(live.properties.get("endpointConfigName", ""))))
+    live_types = {str(v["name"]): str(v.get("instanceType")) for v in (config.properties["variants"] if config else [])}
+    registered = [v for v in live_names if Ref(Kind.SCALING_TARGET, naming.scaling_target(live.ref.key, v)) in observed]
+    released = fleet_rules.autoscaling_released(live_types, wanted, registered)
+    return rollout, reason + ("; " + fleet_rules.scaling_note(released) if released else "")
 
 
 def _input(resource: Resource, key: str) -> Any:

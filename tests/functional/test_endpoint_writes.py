@@ -69,9 +69,11 @@ class Fleet:
         self.registry = build_registry(clients)
         for model in ("m1", "m2", "m3"):
             sagemaker.create_model(
-                ModelName=model, PrimaryContainer={"Image": "img:1"}, ExecutionRoleArn="arn:aws:iam::1:role/r",
+                ModelName=model,
+                PrimaryContainer={"Image": "img:1"},
+                ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
                 Tags=MANAGED,
-            )  # fmt: skip
+            )
         self.c1, self.c2 = _config("e-c1", "m1"), _config("e-c2", "m3")
         self.endpoint = _endpoint("e-c1", _variants("m1"))
         for resource in (self.c1, self.c2, _alarm(), self.endpoint):

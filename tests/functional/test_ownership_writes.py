@@ -62,7 +62,7 @@ def test_endpoint_config_create_refuses_a_foreign_config(clients: AwsClients, ra
     resource = of_kind(stage(), Kind.ENDPOINT_CONFIG)[0]
     sagemaker = raw("sagemaker")
     model = resource.properties["variants"][0]["model"]
-    role = "arn:aws:iam::1:role/r"
+    role = "arn:aws:iam::123456789012:role/r"
     sagemaker.create_model(ModelName=model, PrimaryContainer={"Image": "img:1"}, ExecutionRoleArn=role)
     variant = {"VariantName": "theirs", "ModelName": model, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
     sagemaker.create_endpoint_config(EndpointConfigName=resource.ref.key, ProductionVariants=[variant])
