@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from controller.errors import SpecError
 from controller.spec.identity import hyperparameter_string, normalise_repo, training_config_id
@@ -170,11 +171,16 @@ def test_duplicate_names_across_files(tmp_path: Path) -> None:
     (tmp_path / "m1.yaml").write_text(model)
     (tmp_path / "m2.yaml").write_text(model)
     problems = _problems(tmp_path)
-    assert any(
-        p.startswith(f"{tmp_path}/b.yaml:4: metadata.name: duplicate Environment name (first defined in")
-        for p in problems
+    name = yaml.safe_load(model)["metadata"]["name"]
+    # the message says which name is taken twice, and where it was first defined
+    assert (
+        f"{tmp_path}/b.yaml:4: metadata.name: duplicate Environment name 'dev' (first defined in {tmp_path}/a.yaml:4)"
+        in problems
     )
-    assert any(p.startswith(f"{tmp_path}/m2.yaml:4: metadata.name: duplicate ModelSpec name") for p in problems)
+    assert (
+        f"{tmp_path}/m2.yaml:4: metadata.name: duplicate ModelSpec name {name!r} "
+        f"(first defined in {tmp_path}/m1.yaml:4)" in problems
+    )
 
 
 @pytest.mark.parametrize(
