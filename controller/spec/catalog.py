@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from controller.errors import Diagnostic
 from controller.spec.models import Environment, ModelConfig, ModelSpec
+from controller.spec.regions import region_problem
 from controller.spec.yamlsource import Document, Path, format_path
 
 
@@ -71,6 +72,7 @@ class Catalog:
 def check_catalog(catalog: Catalog, problems: list[Diagnostic]) -> None:
     """Append a Diagnostic for every cross-document problem."""
     _check_promotions(catalog, problems)
+    _check_regions(catalog, problems)
     for entry in catalog.models.values():
         for env_name in entry.spec.spec.environments:
             path = ("spec", "environments", env_name)
@@ -105,6 +107,13 @@ def check_catalog(catalog: Catalog, problems: list[Diagnostic]) -> None:
                         "set notifications.topicArn or the environment's notificationTopicArn",
                     )
                 )
+
+
+def _check_regions(catalog: Catalog, problems: list[Diagnostic]) -> None:
+    for name, env in catalog.environments.items():
+        problem = region_problem(env.spec.region)
+        if problem is not None:
+            problems.append(_at(catalog.environment_documents[name], ("spec", "region"), problem))
 
 
 def _check_promotions(catalog: Catalog, problems: list[Diagnostic]) -> None:

@@ -225,3 +225,14 @@ def test_the_examples_are_valid_and_cover_the_three_shapes() -> None:
     )
     assert any(c.deployment.batch and not c.deployment.realtime for cs in shapes.values() for c in cs.values())
     assert any("prod" in cs and "stage" in cs for cs in shapes.values())
+
+
+def test_a_region_where_sagemaker_is_not_offered_is_refused(tmp_path: Path) -> None:
+    """`aa-east-9` matches the region pattern, and used to pass validate and then crash plan (found by the property
+    test, tests/e2e/test_spec_properties.py)."""
+    _write(tmp_path, "env.yaml", _environment("dev").replace("region: us-east-1", "region: aa-east-9"))
+    (tmp_path / "m.yaml").write_text((CORPUS / "valid-model.yaml.txt").read_text())
+    assert _problems(tmp_path) == [
+        f"{tmp_path}/env.yaml:7: spec.region: 'aa-east-9' is not a region where SageMaker is offered "
+        "(botocore's endpoints data)"
+    ]
