@@ -222,7 +222,11 @@ def retrain(args: argparse.Namespace) -> int:
 
 
 def _statuses(ctx: Context, session: Session, planned: PlanResult) -> list[ModelStatus]:
-    marks = {endpoint: mark.reason for endpoint, mark in session.store.rolled_back(ctx.env).items()}
+    marks = {
+        endpoint: mark.reason
+        for endpoint, mark in session.store.rolled_back(ctx.env).items()
+        if endpoint in planned.rolled_back  # a mark stands only while the specs want the rolled-back config
+    }
     by_model = planned.plan.by_model()
     return [
         model_status(entry.name, planned.desired, planned.observed, by_model.get(entry.name, ()), marks)

@@ -40,6 +40,8 @@ def _retrieve(name: str, version: str, region: str, role: str, instance_type: st
         uri: str = image_uris.retrieve(
             framework=name, region=region, version=version, image_scope=role, instance_type=instance_type
         )
+    except FileNotFoundError as exc:  # sagemaker reads image_uri_config/<framework>.json: no such framework
+        raise PlanError(f"framework image {name!r} {version}: the sagemaker SDK knows no framework {name!r}") from exc
     except (ValueError, KeyError) as exc:
         raise PlanError(f"framework image {name} {version} ({role}, {region}, {instance_type}): {exc}") from exc
     return uri

@@ -73,6 +73,7 @@ def desired_state(
     config_ids: dict[str, str] = {}
     notes: dict[str, tuple[str, ...]] = {}
     held: set[Ref] = set()
+    claimed: list[Resource] = []
     notify: dict[str, Notify] = {}
     for entry in catalog.models_in(env):
         approval_downstream = any(
@@ -90,6 +91,7 @@ def desired_state(
         if builder.notes:
             notes[entry.name] = tuple(builder.notes)
         held.update(builder.held)
+        claimed.extend(builder.claimed)
         settings = entry.configs[env].notifications
         notify[entry.name] = Notify(
             settings.topic_arn or environment.spec.notification_topic_arn, frozenset(settings.on)
@@ -97,7 +99,7 @@ def desired_state(
     api = allow_list(catalog, env, git_sha)  # the inference API's allow-list, owned by no single model
     if api is not None:
         resources.append(api)
-    return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held), notify)
+    return DesiredState(env, tuple(resources), config_ids, notes, frozenset(held), notify, tuple(claimed))
 
 
 class _ModelBuilder:
@@ -125,6 +127,7 @@ class _ModelBuilder:
         self.promotions: dict[str, Resource] = {}  # version -> its PROMOTED_VERSION resource
         self.approval_downstream = approval_downstream  # an environment promoting from here requires approval
         self.held: list[Ref] = []
+        self.claimed: list[Resource] = []  # names wanted once a version exists (DesiredState.claimed)
         self.training = TrainingSide(self.name, env, self.config, self.environment, resolve_image)
         self.training_image = self.training.image_identity(self.config.images.training, "training")
         self.config_id = training_config_id(self.name, self.config, self.training_image)
@@ -293,6 +296,7 @@ class _ModelBuilder:
         versions = [self._serving_version(variant.model) for variant in realtime.variants]
         if any(v is None for v in versions):
             self.held.extend(self._endpoint_and_guards(endpoint_name, realtime))
+            self.claimed.append(self._resource(Kind.ENDPOINT, endpoint_name, {}))
             self.notes.append(
                 f"endpoint {endpoint_name} keeps serving what it serves until every variant's version exists"
             )

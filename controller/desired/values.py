@@ -39,7 +39,9 @@ class Notify:
 class DesiredState:
     """env: the environment; resources: every wanted resource; config_ids: model -> current training config id;
     notes: model -> why something is not (yet) wanted, for plan and status; held: resources that exist and must be
-    left exactly as they are this time (an endpoint whose next version is not trained yet keeps serving)."""
+    left exactly as they are this time (an endpoint whose next version is not trained yet keeps serving);
+    claimed: resources not wanted yet whose names will be (the endpoint of a model waiting for its first version),
+    so a foreign resource holding the name is a plan error now, not after the training."""
 
     env: str
     resources: tuple[Resource, ...]
@@ -47,3 +49,4 @@ class DesiredState:
     notes: Mapping[str, tuple[str, ...]]
     held: frozenset[Ref]
     notify: Mapping[str, Notify] = field(default_factory=dict)  # model -> its notification settings here
+    claimed: tuple[Resource, ...] = ()

@@ -122,18 +122,25 @@ class DiffResult:
 
 
 def diff(
-    desired: Sequence[Resource], observed: Mapping[Ref, Observed], *, inventory: Collection[Ref] | None = None
+    desired: Sequence[Resource],
+    observed: Mapping[Ref, Observed],
+    *,
+    inventory: Collection[Ref] | None = None,
+    claimed: Sequence[Resource] = (),
 ) -> DiffResult:
     """Compare `desired` with `observed` (the environment's observed state, keyed by ref).
 
     inventory: refs the controller managed before (from the state store); when given, only those are deleted, so a
     managed resource the store never recorded is left alone. When None, every managed observed resource that is not
     desired is deleted.
+    claimed: resources not wanted yet whose names will be (compared with nothing, never changed or deleted): their
+    conflicts are reported now.
     """
     diffs: list[ResourceDiff] = []
     conflicts: list[Conflict] = []
     wanted_by: dict[Ref, Resource] = {}
-    for resource in desired:
+    claims = {id(resource) for resource in claimed}
+    for resource in (*desired, *claimed):
         seen = observed.get(resource.ref)
         first = wanted_by.setdefault(resource.ref, resource)
         if first is not resource:
@@ -142,9 +149,9 @@ def diff(
             conflicts.append(_conflict(resource, _UNTAGGED))
         elif seen is not None and (owner := _other_owner(resource, seen)) is not None:
             conflicts.append(_conflict(resource, f"is modelctl's, but for {owner}; {_RENAME}"))
-        else:
+        elif id(resource) not in claims:
             diffs.append(_compare(resource, seen))
-    for ref in _deletable(desired, observed, inventory):
+    for ref in _deletable((*desired, *claimed), observed, inventory):
         seen = observed[ref]
         before = dict(seen.properties)
         changes = leaves(before, None)

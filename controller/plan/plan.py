@@ -177,12 +177,14 @@ def build_plan(
     *,
     git_sha: str,
     inventory: Collection[Ref] | None = None,
+    claimed: Sequence[Resource] = (),
     protected: bool = False,
     prices: PriceTable | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    """Diff, classify, cost and order; `inventory` as in `controller.plan.diff.diff`, `now` for reproducible plans."""
-    result = diff(desired, observed, inventory=inventory)
+    """Diff, classify, cost and order; `inventory` and `claimed` as in `controller.plan.diff.diff`, `now` for
+    reproducible plans."""
+    result = diff(desired, observed, inventory=inventory, claimed=claimed)
     ordered = _order(d for d in result.diffs if d.action is not Action.NOOP)
     fleets = {str(d.after["endpointConfigName"]): d.ref.key for d in ordered if d.after and _is_new_fleet(d)}
     changes = tuple(_classify(d, fleets, observed, prices) for d in ordered)

@@ -1,17 +1,21 @@
 """The notifications only the reconciler can send after an apply: `drift` (AWS changed under a model whose spec
 is the one last applied; the apply put it back) and `degraded` (a change of the model failed). The pipeline sends
 its own (started / succeeded / failed); the guardrail rollback's is in controller.reconcile.rollbacks.
+
+Not drift: an endpoint sent to other model versions than the last apply left it serving. With the spec unchanged,
+that is a roll-forward (a scheduled or on-demand run registered a newer version of the current config, or a
+version was approved upstream of a promoted environment): the desired state moved, AWS did not.
 """
 
 from __future__ import annotations
 
-from controller.plan.plan import Action
+from controller.plan.plan import Action, Change
 from controller.ports import Cloud
 from controller.reconcile.executor import ApplyResult, Status
 from controller.reconcile.records import by_model
 from controller.reconcile.result import PlanResult
-from controller.reconcile.store import StateStore
-from controller.resources import SPEC_DIGEST_TAG
+from controller.reconcile.store import ModelRecord, StateStore
+from controller.resources import SPEC_DIGEST_TAG, Kind
 
 
 def notify_outcomes(env: str, planned: PlanResult, result: ApplyResult, store: StateStore, cloud: Cloud) -> None:
@@ -45,7 +49,10 @@ def notify_outcomes(env: str, planned: PlanResult, result: ApplyResult, store: S
         if updates and notify.wants("drift"):
             last = store.history(env, model, limit=1)
             if last and last[0].record.spec_digest == digests.get(model):
-                changed = [str(o.change.ref) for o in updates]
+                changed = [str(o.change.ref) for o in updates if not _rolls_forward(o.change, last[0].record)]
+            else:
+                changed = []
+            if changed:
                 cloud.notify(
                     notify.topic,
                     f"modelctl: drift undone on {model} in {env}",
@@ -57,3 +64,11 @@ def notify_outcomes(env: str, planned: PlanResult, result: ApplyResult, store: S
                         "and were put back",
                     },
                 )
+
+
+def _rolls_forward(change: Change, last: ModelRecord) -> bool:
+    """An endpoint change that serves other versions than the last apply left (see the module docstring)."""
+    if change.ref.kind is not Kind.ENDPOINT or change.after is None:
+        return False
+    wanted = {(str(v["name"]), str(v["model"])) for v in change.after.get("variants", ())}
+    return wanted != {(serving.variant, serving.version) for serving in last.serving}

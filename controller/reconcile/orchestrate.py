@@ -70,6 +70,7 @@ def plan_environment(
         catalog, env, git_sha=git_sha, registry=registry, resolve_image=resolve_image, poll_seconds=poll_seconds
     )
     # 3. Hold endpoints whose wanted config a guardrail already rolled back: the same config is not retried.
+    held_back = rollbacks.standing(desired, rolled_back or {})
     desired = rollbacks.hold_rolled_back(desired, rolled_back or {})
     if models is not None:
         desired = _only(desired, catalog, models)
@@ -78,7 +79,9 @@ def plan_environment(
     made = (inventory or {}) if models is None else {}
     prunable = {ref for ref in made if ref not in wanted and ref not in desired.held and ref.kind in _PRUNABLE}
     prunable -= _retained_configs(made, wanted | desired.held)
-    to_read = [ref for ref in wanted | prunable if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
+    claimed = {r.ref for r in desired.claimed}  # names wanted later: read now, so a foreign holder is a conflict
+    reads = wanted | prunable | claimed
+    to_read = [ref for ref in reads if ref.kind not in _DECLARED_ABSENT and ref not in registry_state]
     observed = {**registry_state, **observe(operations, to_read)}
     # 5. Read the endpoints prunable scalable targets and policies scale: those are untagged, and are theirs.
     scaled = {scaled_endpoint(observed[ref]) for ref in prunable if ref in observed}
@@ -98,11 +101,12 @@ def plan_environment(
         observed,
         git_sha=git_sha,
         inventory=prunable,
+        claimed=desired.claimed,
         protected=environment.protected,
         prices=prices,
         now=now,
     )
-    return PlanResult(plan, desired, observed)
+    return PlanResult(plan, desired, observed, held_back)
 
 
 def _retained_configs(made: Mapping[Ref, float], wanted: Collection[Ref]) -> set[Ref]:
@@ -123,6 +127,7 @@ def _only(desired: DesiredState, catalog: Catalog, models: Collection[str]) -> D
     return replace(
         desired,
         resources=tuple(r for r in desired.resources if r.model not in skipped),
+        claimed=tuple(r for r in desired.claimed if r.model not in skipped),
         notes={model: notes for model, notes in desired.notes.items() if model not in skipped},
     )
 
@@ -259,7 +264,11 @@ def apply_environment(
         if not planned.plan.has_changes:
             return ApplyRun(planned, None)
         if planned.plan.conflicts:
-            raise PlanError(f"{len(planned.plan.conflicts)} conflict(s) with resources modelctl does not own")
+            problems = "; ".join(conflict.message for conflict in planned.plan.conflicts)
+            raise PlanError(
+                f"{len(planned.plan.conflicts)} conflict(s) with resources modelctl does not own, nothing was "
+                f"changed: {problems}"
+            )
         # 7. Ask before writing (the CLI prompts unless --yes).
         if not options.confirm(planned.plan):
             return ApplyRun(planned, None, confirmed=False)
@@ -270,10 +279,11 @@ def apply_environment(
             lock.check()
             records.remember_before_create(env, change, store)
 
+        marked = set(store.rolled_back(env))
         executor = Executor(
             cloud.operations,
             before_write=before_write,
-            after_write=lambda change: records.bookkeep(env, change, store, options.after_write),
+            after_write=lambda change: records.bookkeep(env, change, store, options.after_write, marked),
         )
         desired = {r.ref: r for r in planned.desired.resources}
         result = executor.apply(planned.plan, desired, planned.observed, allow_delete=options.allow_delete)

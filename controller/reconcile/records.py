@@ -1,12 +1,13 @@
 """The state-store records an apply keeps besides its AWS changes: the inventory (remembered before a create,
-forgotten after a delete, so only what the controller made is ever pruned) and the history record of the apply.
+forgotten after a delete, so only what the controller made is ever pruned), the guardrail rollback marks a new
+rollout of their endpoint ends, and the history record of the apply.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from controller.plan.plan import Action, Change
 from controller.reconcile.executor import ApplyResult, Outcome
@@ -23,10 +24,20 @@ def remember_before_create(env: str, change: Change, store: StateStore) -> None:
         store.remember(env, [(change.ref.kind.value, change.ref.key, change.model)])
 
 
-def bookkeep(env: str, change: Change, store: StateStore, hook: Callable[[Change], None] | None) -> None:
-    """After a successful write: forget what was deleted, then call the caller's hook."""
+def bookkeep(
+    env: str,
+    change: Change,
+    store: StateStore,
+    hook: Callable[[Change], None] | None,
+    rolled_back: Collection[str] = (),
+) -> None:
+    """After a successful write: forget what was deleted, end the rollback mark of an endpoint just written (the
+    rollout of another config: its own rollback, if any, is a new one; `rolled_back`: the marked endpoints), then
+    call the caller's hook."""
     if change.action is Action.DELETE:
         store.forget(env, [(change.ref.kind.value, change.ref.key)])
+    if change.ref.kind is Kind.ENDPOINT and change.ref.key in rolled_back:
+        store.clear_rolled_back(env, change.ref.key)
     if hook is not None:
         hook(change)
 

@@ -16,8 +16,11 @@ from controller.resources import Observed, Ref
 
 @dataclass(frozen=True)
 class PlanResult:
-    """A plan and what it was computed from: the desired state (notes, held resources) and the observed state."""
+    """A plan and what it was computed from: the desired state (notes, held resources) and the observed state;
+    rolled_back: the endpoints held because the specs still want the config a guardrail rolled back (their
+    rollback marks stand; controller.reconcile.rollbacks)."""
 
     plan: Plan
     desired: DesiredState
     observed: Mapping[Ref, Observed]
+    rolled_back: frozenset[str] = frozenset()

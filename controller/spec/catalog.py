@@ -57,7 +57,11 @@ class Catalog:
             if first is not entry:
                 where = f"{first.document.file}:{first.document.line_of(('metadata', 'name'))}"
                 problems.append(
-                    _at(entry.document, ("metadata", "name"), f"duplicate ModelSpec name (first defined in {where})")
+                    _at(
+                        entry.document,
+                        ("metadata", "name"),
+                        f"duplicate ModelSpec name {entry.name!r} (first defined in {where})",
+                    )
                 )
         return cls(
             environments={name: env for name, (env, _) in environments.items()},

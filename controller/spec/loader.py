@@ -161,7 +161,9 @@ def load_parsed(documents: Sequence[Document], problems: Sequence[Diagnostic] = 
         parsed = _parse_document(document, found)
         if isinstance(parsed, Environment):
             environments.setdefault(parsed.metadata.name, (parsed, document))
-            _note_duplicate(environments[parsed.metadata.name][1], document, "Environment", found)
+            _note_duplicate(
+                environments[parsed.metadata.name][1], document, f"Environment name {parsed.metadata.name!r}", found
+            )
         elif isinstance(parsed, ModelSpec):
             models.append(_resolve_model(parsed, document, found))
     return _checked(Catalog.build(environments, models, found), found)
@@ -268,9 +270,10 @@ def _at(document: Document, path: Path, message: str) -> Diagnostic:
     return Diagnostic(document.file, document.line_of(path), format_path(path), message)
 
 
-def _note_duplicate(first: Document, document: Document, kind: str, problems: list[Diagnostic]) -> None:
+def _note_duplicate(first: Document, document: Document, what: str, problems: list[Diagnostic]) -> None:
+    """`what` (e.g. `Environment name 'dev'`) is defined in `first` already."""
     if first is not document:
-        message = f"duplicate {kind} name (first defined in {first.file}:{first.line_of(('metadata', 'name'))})"
+        message = f"duplicate {what} (first defined in {first.file}:{first.line_of(('metadata', 'name'))})"
         problems.append(Diagnostic(document.file, document.line_of(("metadata", "name")), "metadata.name", message))
 
 

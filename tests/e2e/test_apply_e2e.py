@@ -153,11 +153,12 @@ def test_a_failed_training_notifies_keeps_serving_and_is_not_retried(local: str,
     assert _serving(local)["primary"].startswith(failed[0]["name"])  # the retrained version of that config serves
 
 
-def test_a_canary_whose_alarm_fires_rolls_back_is_reported_and_not_retried(local: str, specs: Path) -> None:
+def _roll_out_and_roll_back(local: str, specs: Path, eta: str) -> str:
+    """Converge, change eta (a new training config), and roll the new version out while the errors alarm fires:
+    SageMaker's guardrail rolls the endpoint back. Returns what served before (and serves again)."""
     assert _converge(specs) == 0
     first = _serving(local)["primary"]
-    queue = _alerts_queue(local)
-    _edit(specs, "hyperparameters: {eta: 0.2}", "hyperparameters: {eta: 0.5}")
+    _edit(specs, "hyperparameters: {eta: 0.2}", f"hyperparameters: {{eta: {eta}}}")
     cloudwatch = _client(local, "cloudwatch")
 
     def alarm_on_rollout(change: Change) -> None:
@@ -166,19 +167,26 @@ def test_a_canary_whose_alarm_fires_rolls_back_is_reported_and_not_retried(local
                 AlarmName="modelctl-scorer-dev-errors-primary", StateValue="ALARM", StateReason="5xx during canary"
             )
 
+    rolled_out = False
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # train the new config, then roll it out (the hook fires the alarm)
+    while not rolled_out and time.monotonic() < deadline:  # train the new config, then roll it out (alarm fires)
         run, _ = _apply(specs, after_write=alarm_on_rollout)
-        if run.result and any(o.change.ref.kind is Kind.ENDPOINT for o in run.result.outcomes):
-            break
-        time.sleep(0.5)
+        rolled_out = run.result is not None and any(o.change.ref.kind is Kind.ENDPOINT for o in run.result.outcomes)
+        time.sleep(0 if rolled_out else 0.5)
+    assert rolled_out, "the new version was never rolled out"
     while _client(local, "sagemaker").describe_endpoint(EndpointName="scorer-dev")["EndpointStatus"] != "InService":
         time.sleep(0.2)
     assert _serving(local)["primary"] == first  # rolled back to the old fleet
-    run, session = _apply(specs)  # sees the rollback, records it, holds the endpoint
+    return first
+
+
+def test_a_canary_whose_alarm_fires_rolls_back_is_reported_and_not_retried(local: str, specs: Path) -> None:
+    _roll_out_and_roll_back(local, specs, "0.5")
+    queue = _alerts_queue(local)  # the rollback is noticed, and notified, by the next apply
+    _, session = _apply(specs)  # sees the rollback, records it, holds the endpoint
     assert session.cloud.clients.calls["sagemaker.UpdateEndpoint"] == 0
     assert main(["status", "--env", "dev", "--local", "--format", "json", str(specs)]) == 1
-    run, session = _apply(specs)
+    _, session = _apply(specs)
     assert session.cloud.clients.calls["sagemaker.UpdateEndpoint"] == 0  # not retried
     with _session(specs) as (_, session):
         marks = session.store.rolled_back("dev")
@@ -187,14 +195,45 @@ def test_a_canary_whose_alarm_fires_rolls_back_is_reported_and_not_retried(local
     assert alerts and alerts[0]["endpoint"] == "scorer-dev"
 
 
-def test_status_reports_the_rollback_as_degraded(local: str, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _converge(specs) == 0
+def test_a_fixed_spec_after_a_rollback_deploys_and_the_model_is_ready_again(
+    local: str, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _roll_out_and_roll_back(local, specs, "0.5")
+    _apply(specs)  # records the rollback: scorer is Degraded, RolledBack
+    queue = _alerts_queue(local)
+    _client(local, "cloudwatch").set_alarm_state(
+        AlarmName="modelctl-scorer-dev-errors-primary", StateValue="OK", StateReason="fixed"
+    )
+    _edit(specs, "hyperparameters: {eta: 0.5}", "hyperparameters: {eta: 0.6}")  # the fix: another config
+    assert _converge(specs) == 0  # trains it and deploys it: Ready, not held by the old mark
+    assert _serving(local)["primary"].startswith(_executions(local)[0]["name"])  # the fixed version serves
     with _session(specs) as (_, session):
-        session.store.mark_rolled_back("dev", "scorer-dev", "scorer-dev-000000000000", "alarm errors fired")
+        assert session.store.rolled_back("dev") == {}  # the mark went with the rollout that replaced it
     capsys.readouterr()
-    main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
+    assert main(["status", "--env", "dev", "--local", "--format", "json", str(specs)]) == 0
     status = json.loads(capsys.readouterr().out)[0]
-    assert (status["health"], status["reason"]) == (Health.DEGRADED.value, ROLLED_BACK)
+    assert (status["health"], status["reason"]) == (Health.READY.value, "InSync")
+    assert [a for a in _alerts(local, queue) if a.get("event") == "rollback"] == []  # no second, false rollback
+
+
+def test_status_reports_a_standing_rollback_as_degraded(
+    local: str, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _converge(specs) == 0
+    wanted = _client(local, "sagemaker").describe_endpoint(EndpointName="scorer-dev")["EndpointConfigName"]
+
+    def status_after_mark(config: str) -> tuple[str, str]:
+        with _session(specs) as (_, session):
+            session.store.mark_rolled_back("dev", "scorer-dev", config, "alarm errors fired")
+        capsys.readouterr()
+        main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
+        status = json.loads(capsys.readouterr().out)[0]
+        return status["health"], status["reason"]
+
+    # a mark of a config the specs no longer want does not stand
+    assert status_after_mark("scorer-dev-000000000000") == (Health.READY.value, "InSync")
+    # the specs still want the rolled-back config: it is held, the model Degraded
+    assert status_after_mark(wanted) == (Health.DEGRADED.value, ROLLED_BACK)
 
 
 @pytest.mark.parametrize("crash_after", [1, 3, 5])
@@ -218,8 +257,10 @@ def test_an_interrupted_apply_is_finished_by_the_next_without_duplicate_training
 
 def test_a_second_apply_during_the_first_is_refused_or_waits_and_never_interleaves(local: str, specs: Path) -> None:
     assert main(["plan", "--env", "dev", "--local", str(specs)]) == 0  # creates the emulator's prerequisites
+    control.configure(local, {"delays": {"training": 30}})  # no version appears while the two applies run
     spans: dict[str, list[float]] = {"first": [], "waiter": []}
     refused: list[str] = []
+    waited: list[ApplyRun] = []
     waiter: list[threading.Thread] = []
 
     def refused_run() -> None:
@@ -229,7 +270,8 @@ def test_a_second_apply_during_the_first_is_refused_or_waits_and_never_interleav
             refused.append(str(exc))
 
     def waiting_run() -> None:
-        _apply(specs, wait_seconds=60, after_write=lambda change: spans["waiter"].append(time.monotonic()))
+        run, _ = _apply(specs, wait_seconds=60, after_write=lambda change: spans["waiter"].append(time.monotonic()))
+        waited.append(run)
 
     def first_hook(change: Change) -> None:
         spans["first"].append(time.monotonic())
@@ -243,15 +285,18 @@ def test_a_second_apply_during_the_first_is_refused_or_waits_and_never_interleav
     _apply(specs, after_write=first_hook)
     waiter[0].join(timeout=120)
     assert len(refused) == 1 and "is locked by" in refused[0]  # told who holds it
-    if spans["waiter"]:  # the waiter applied what was left only after the first released the lock
-        assert min(spans["waiter"]) > max(spans["first"])
+    # the waiter planned again once it had the lock, after the first had released it: the first had done it all
+    # (the pipeline runs; the endpoint waits for its version), so it found nothing to do and wrote nothing
+    assert len(waited) == 1 and waited[0].result is None and not waited[0].planned.plan.has_changes
+    assert spans["waiter"] == []
 
 
 def test_prod_serves_only_an_approved_stage_version_and_never_trains(local: str, specs: Path) -> None:
-    assert _converge(specs, "stage") == 0 or True  # stage trains; its version waits for approval
+    assert _converge(specs, "stage") == 0  # stage trains; its version waits for approval
     sagemaker = _client(local, "sagemaker")
     packages = sagemaker.list_model_packages(ModelPackageGroupName="scorer-stage")["ModelPackageSummaryList"]
     assert [p["ModelApprovalStatus"] for p in packages] == ["PendingManualApproval"]
+    assert _serving(local, "scorer-stage") == {"primary": packages[0]["ModelPackageDescription"]}  # stage serves it
     run, _ = _apply(specs, "prod")
     assert not any(o.change.ref.kind is Kind.PIPELINE_RUN for o in (run.result.outcomes if run.result else ()))
     assert "waiting for an Approved version" in " ".join(run.planned.desired.notes["scorer"])
@@ -280,3 +325,17 @@ def test_drift_by_hand_is_planned_undone_and_notified(local: str, specs: Path) -
     ]
     drift = [a for a in _alerts(local, queue) if a.get("event") == "drift"]
     assert drift and drift[0]["resources"] == ["sagemaker.endpoint/scorer-dev"]
+
+
+def test_a_new_version_of_the_same_spec_rolls_forward_without_a_drift_notification(local: str, specs: Path) -> None:
+    """A scheduled (or `modelctl retrain`) run registers a newer version of the current config; the next apply rolls
+    the endpoint forward to it. The spec is the one last applied, but AWS did not drift: the desired state moved."""
+    _edit(specs, "on: [pipelineFailed, rollback, degraded]", "on: [pipelineFailed, rollback, degraded, drift]")
+    assert _converge(specs) == 0
+    first = _serving(local)["primary"]
+    queue = _alerts_queue(local)
+    assert main(["retrain", "scorer", "--env", "dev", "--local", "--path", str(specs)]) == 0  # what a schedule does
+    assert _converge(specs) == 0
+    second = _serving(local)["primary"]
+    assert second != first and second.rsplit("-", 1)[0] == first.rsplit("-", 1)[0]  # the same config, rolled forward
+    assert [a for a in _alerts(local, queue) if a.get("event") == "drift"] == []

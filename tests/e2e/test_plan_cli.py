@@ -108,6 +108,31 @@ def test_a_foreign_resource_with_a_wanted_name_is_an_error_not_a_change(
     assert not any(c["key"] == "/modelctl/stage/fraud-lgbm/hyperparameters" for c in plan["changes"])
 
 
+def test_a_foreign_endpoint_is_a_conflict_before_the_model_has_a_version_and_apply_names_it(
+    local: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The endpoint is not wanted yet (no version of churn-xgb's config exists, so training comes first), but its
+    name is: the plan reports the foreign endpoint now, and apply refuses before it trains anything."""
+    sagemaker = _client(local, "sagemaker")
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    role = f"arn:aws:iam::{ACCOUNT}:role/someone-else"
+    sagemaker.create_model(ModelName="theirs", PrimaryContainer={"Image": image}, ExecutionRoleArn=role)
+    variant = {"VariantName": "v", "ModelName": "theirs", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+    sagemaker.create_endpoint_config(EndpointConfigName="theirs", ProductionVariants=[variant])
+    sagemaker.create_endpoint(EndpointName="churn-xgb-stage", EndpointConfigName="theirs")
+    code, plan = _plan(capsys, str(REPO / "specs"))
+    assert code == 1
+    assert [(c["kind"], c["key"], c["model"]) for c in plan["conflicts"]] == [
+        ("sagemaker.endpoint", "churn-xgb-stage", "churn-xgb")
+    ]
+    code = main(["apply", "--env", "stage", "--local", "--yes", str(REPO / "specs")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "sagemaker.endpoint/churn-xgb-stage exists but is not managed by modelctl" in err
+    sfn = _client(local, "stepfunctions")
+    assert sfn.list_state_machines()["stateMachines"] == []  # refused before any write: nothing trains
+
+
 def test_invalid_specs_make_no_plan_and_no_aws_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -121,6 +121,17 @@ def test_an_unmanaged_resource_with_a_wanted_name_is_a_conflict_not_a_change() -
     assert ALARM not in {d.ref for d in result.diffs}
 
 
+def test_a_claimed_name_is_checked_for_its_owner_but_never_changed() -> None:
+    endpoint = next(r for r in desired() if r.ref == ENDPOINT)
+    rest = [r for r in desired() if r.ref != ENDPOINT]
+    claim = Resource(ENDPOINT, MODEL, {}, endpoint.tags)
+    ours = diff(rest, observed(), claimed=[claim])
+    assert ours.conflicts == () and ENDPOINT not in {d.ref for d in ours.diffs}
+    foreign = diff(rest, edit_observed(observed(), ENDPOINT, tags={"team": "sre"}), claimed=[claim])
+    assert [(c.ref, c.model) for c in foreign.conflicts] == [(ENDPOINT, MODEL)]
+    assert ENDPOINT not in {d.ref for d in foreign.diffs}
+
+
 def test_managed_resources_no_longer_desired_are_deleted() -> None:
     result = diff([r for r in desired() if r.ref != ALARM], observed())
     deletes = [d for d in result.diffs if d.action is Action.DELETE]

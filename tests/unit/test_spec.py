@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from controller.errors import SpecError
 from controller.spec.identity import hyperparameter_string, normalise_repo, training_config_id
@@ -170,11 +171,16 @@ def test_duplicate_names_across_files(tmp_path: Path) -> None:
     (tmp_path / "m1.yaml").write_text(model)
     (tmp_path / "m2.yaml").write_text(model)
     problems = _problems(tmp_path)
-    assert any(
-        p.startswith(f"{tmp_path}/b.yaml:4: metadata.name: duplicate Environment name (first defined in")
-        for p in problems
+    name = yaml.safe_load(model)["metadata"]["name"]
+    # the message says which name is taken twice, and where it was first defined
+    assert (
+        f"{tmp_path}/b.yaml:4: metadata.name: duplicate Environment name 'dev' (first defined in {tmp_path}/a.yaml:4)"
+        in problems
     )
-    assert any(p.startswith(f"{tmp_path}/m2.yaml:4: metadata.name: duplicate ModelSpec name") for p in problems)
+    assert (
+        f"{tmp_path}/m2.yaml:4: metadata.name: duplicate ModelSpec name {name!r} "
+        f"(first defined in {tmp_path}/m1.yaml:4)" in problems
+    )
 
 
 @pytest.mark.parametrize(
@@ -219,3 +225,14 @@ def test_the_examples_are_valid_and_cover_the_three_shapes() -> None:
     )
     assert any(c.deployment.batch and not c.deployment.realtime for cs in shapes.values() for c in cs.values())
     assert any("prod" in cs and "stage" in cs for cs in shapes.values())
+
+
+def test_a_region_where_sagemaker_is_not_offered_is_refused(tmp_path: Path) -> None:
+    """`aa-east-9` matches the region pattern, and used to pass validate and then crash plan (found by the property
+    test, tests/e2e/test_spec_properties.py)."""
+    _write(tmp_path, "env.yaml", _environment("dev").replace("region: us-east-1", "region: aa-east-9"))
+    (tmp_path / "m.yaml").write_text((CORPUS / "valid-model.yaml.txt").read_text())
+    assert (
+        f"{tmp_path}/env.yaml:7: spec.region: 'aa-east-9' is not a region where SageMaker is offered "
+        "(botocore's endpoints data)"
+    ) in _problems(tmp_path)
