@@ -81,22 +81,27 @@ def test_two_threads_contending_never_both_hold_the_lock(table: StateTable) -> N
 
 
 def test_a_crashed_holder_is_taken_over_after_its_lease(table: StateTable) -> None:
-    now = time.time()
+    """The store's clock is the test's (the DynamoDB conditions compare the times the store sends), so a loaded
+    machine's pauses cannot expire the crashed lease early."""
+    now = 1_800_000_000.0
     crashed: dict[str, str | float] = {
         "pk": "lock#dev",
         "sk": "lock",
         "holder": "ghost#1",
         "who": "ghost",
         "since": now,
-        "expires": now + 5,  # long enough that the first try below still finds it held on a loaded machine
+        "expires": now + 2,
     }
     table.put(crashed)  # what a run that died holding the lock leaves behind
-    store = StateStore(table, who="bob")
+    clock = [now]
+    store = StateStore(
+        table, who="bob", clock=lambda: clock[0], sleep=lambda seconds: clock.__setitem__(0, clock[0] + seconds)
+    )
 
     with pytest.raises(LockHeldError, match="ghost#1"):
         store.lock("dev").__enter__()
-    with store.lock("dev", lease_seconds=2, wait_seconds=10, poll=0.05) as held:
-        assert time.time() >= now + 5
+    with store.lock("dev", lease_seconds=2, wait_seconds=4, poll=0.5) as held:
+        assert clock[0] >= now + 2  # waited (on the test's clock) until the crashed lease ran out
         item = table.get("lock#dev", "lock")
         assert item is not None
         assert item["holder"] == held.holder
