@@ -39,6 +39,7 @@ PATCH_MODULES = (
     "sagemaker_rules",
     "stepfunctions_ext",
     "stepfunctions_timeouts",
+    "stepfunctions_stops",
     "lambda_ext",
     "codebuild_ext",
     "dynamodb_ext",
