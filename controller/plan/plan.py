@@ -273,7 +273,10 @@ def _classify(
     else:
         kind = Classification.CONFIG_ONLY
         reason = "does not exist" if d.action is Action.CREATE else f"differs from the spec: {paths}"
-    return Change(d.action, d.ref, d.model, d.before, d.after, reason, kind, d.field_changes, cost)
+    fields = _state_changes(d) if d.ref.kind is Kind.STATE_MACHINE else d.field_changes
+    if d.ref.kind is Kind.STATE_MACHINE and d.action is Action.UPDATE:
+        reason = f"pipeline differs from the spec: {', '.join(c.path for c in fields)}"
+    return Change(d.action, d.ref, d.model, d.before, d.after, reason, kind, fields, cost)
 
 
 def _input(resource: Resource, key: str) -> Any:
@@ -305,8 +308,38 @@ def _retrain_reason(run: Resource) -> str:
     previous, current = _input(run, "previousTraining"), _input(run, "training")
     if previous is None or current is None:
         return f"no version of training config {config} exists yet"
-    changed = sorted({c.path for c in leaves(previous, current)})
-    return f"training config {config}: changed {', '.join(changed) or 'nothing visible (digest inputs)'}"
+    changed = [f"{c.path}: {_short(c.before)} → {_short(c.after)}" for c in leaves(previous, current)]
+    return f"training config {config}: {'; '.join(changed) or 'nothing visible changed (digest inputs)'}"
+
+
+def _short(value: Any) -> str:
+    """A value in a reason: JSON, cut to 60 characters; `(none)` for absent."""
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _state_changes(d: ResourceDiff) -> tuple[FieldChange, ...]:
+    """A state machine's change as the states that changed (`states.WaitTraining.Seconds: 30 → 60`, a new or a
+    removed state), not as its digest; the definitions come from the desired payload and the observed `extra`."""
+    new = (d.desired.payload.get("definition") or {}).get("States") if d.desired else None
+    old = (d.observed.extra.get("definition") or {}).get("States") if d.observed else None
+    others = tuple(c for c in d.field_changes if c.path != "definitionDigest")
+    if not isinstance(new, Mapping) or (d.action is Action.UPDATE and not isinstance(old, Mapping)):
+        return d.field_changes
+    if d.action is Action.CREATE:
+        return (FieldChange("states", None, f"{len(new)} states: {', '.join(new)}"), *others)
+    assert isinstance(old, Mapping)
+    states: list[FieldChange] = []
+    for name in sorted(set(old) | set(new), key=str):
+        if name not in old:
+            states.append(FieldChange(f"states.{name}", None, "(new state)"))
+        elif name not in new:
+            states.append(FieldChange(f"states.{name}", "(state removed)", None))
+        else:
+            states.extend(leaves(old[name], new[name], f"states.{name}"))
+    return (*states, *others)
 
 
 def _fleet_reason(endpoint: Resource, rollout: Mapping[str, Any] | None) -> str:

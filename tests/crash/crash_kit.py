@@ -25,7 +25,7 @@ from crash_runner import WriteRecorder, is_lock_write, recording_make
 
 from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import deploy as commands
+from controller.cli import apply as commands
 from controller.cli.main import main
 from controller.reconcile.orchestrate import RETAINED_CONFIGS
 from controller.resources import Kind

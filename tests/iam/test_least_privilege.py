@@ -58,7 +58,7 @@ from moto.core.authorization import enable_iam_authentication
 
 from controller.aws.session import is_read
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import deploy as commands
+from controller.cli import apply as commands
 from controller.cli.main import main
 
 
@@ -206,7 +206,7 @@ def test_the_plan_policy_is_denied_every_write_the_controller_makes(account: str
     [
         (  # one change fails, what depends on it is skipped, the rest applies
             "ssm:PutParameter",
-            "failed   + ssm.parameter//modelctl/dev/scorer/hyperparameters [config_only] — PutParameter: "
+            "failed   + ssm.parameter/modelctl/dev/scorer/hyperparameters [config_only] — PutParameter: "
             "AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/modelctl-dev-reconciler/"
             "iam-test-ReconcilerRole is not authorized to perform: ssm:PutParameter on resource: "
             "arn:aws:ssm:us-east-1:111122223333:parameter/modelctl/dev/scorer/hyperparameters",
