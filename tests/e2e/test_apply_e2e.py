@@ -146,7 +146,7 @@ def test_a_failed_training_notifies_keeps_serving_and_is_not_retried(local: str,
     assert _converge(specs) == 1 and len(_executions(local)) == 2  # not retried until the spec changes
     # ...or until someone asks: the cause is fixed, `modelctl retrain` starts attempt 2 of the same config
     control.configure(local, {"trainingJobs": {"fail": []}})
-    assert main(["retrain", "scorer", "--env", "dev", "--local", "--path", str(specs)]) == 0
+    assert main(["retrain", "scorer", str(specs), "--env", "dev", "--local"]) == 0
     names = [e["name"] for e in _executions(local)]
     assert any(name.endswith("-a2") and name.startswith(failed[0]["name"]) for name in names)
     assert _converge(specs) == 0
@@ -193,7 +193,7 @@ def test_status_reports_the_rollback_as_degraded(local: str, specs: Path, capsys
         session.store.mark_rolled_back("dev", "scorer-dev", "scorer-dev-000000000000", "alarm errors fired")
     capsys.readouterr()
     main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
-    status = json.loads(capsys.readouterr().out)[0]
+    status = json.loads(capsys.readouterr().out)["models"][0]
     assert (status["health"], status["reason"]) == (Health.DEGRADED.value, ROLLED_BACK)
 
 
