@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from controller.aws.errors import translate_errors
-from controller.escape import one_line
 from controller.aws.session import AwsClients
+from controller.escape import one_line
 
 MAX_SUBJECT = 100  # SNS subjects are at most 100 characters
 MAX_SUMMARY = 500  # a summary is one line of a chat message or an e-mail

@@ -135,8 +135,6 @@ def _passes(
         waiting = in_flight(done.models)
         if run.result is None and waiting:
             progress.waiting(f"waiting for {waiting}")
-        elif run.result is None and all(s.health is Health.READY for s in done.models):
-            progress.say(render.NO_CHANGES)
         progress.update(done.models)
         if all(s.health is Health.READY for s in done.models):
             progress.say("Converged: every model is Ready.")

@@ -184,7 +184,8 @@ def build_plan(
     result = diff(desired, observed, inventory=inventory)
     ordered = _order(d for d in result.diffs if d.action is not Action.NOOP)
     fleets = {str(d.after["endpointConfigName"]): d.ref.key for d in ordered if d.after and _is_new_fleet(d)}
-    changes = tuple(_classify(d, fleets, observed, prices) for d in ordered)
+    trained = _training_identities(result.diffs)
+    changes = tuple(_classify(d, fleets, observed, prices, trained) for d in ordered)
     created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Plan(env, changes, result.conflicts, observed_digest(observed), git_sha, created, protected)
 
@@ -246,8 +247,24 @@ def _is_new_fleet(d: ResourceDiff) -> bool:
     )
 
 
+def _training_identities(diffs: Iterable[ResourceDiff]) -> dict[str, tuple[Any, Any]]:
+    """model -> (the training identity AWS last recorded, the one the spec asks for), from each model's
+    training-config parameter (`value.identity`: source, image, training): what a RETRAIN names as changed."""
+    found: dict[str, tuple[Any, Any]] = {}
+    for d in diffs:
+        if d.ref.kind is Kind.PARAMETER and d.ref.key.endswith("/training-config") and d.observed and d.desired:
+            before, after = d.observed.properties.get("value"), d.desired.properties.get("value")
+            if isinstance(before, Mapping) and isinstance(after, Mapping):
+                found[d.model] = (before.get("identity"), after.get("identity"))
+    return found
+
+
 def _classify(
-    d: ResourceDiff, fleets: Mapping[str, str], observed: Mapping[Ref, Observed], prices: PriceTable | None
+    d: ResourceDiff,
+    fleets: Mapping[str, str],
+    observed: Mapping[Ref, Observed],
+    prices: PriceTable | None,
+    trained: Mapping[str, tuple[Any, Any]],
 ) -> Change:
     """The Change for one actionable diff: classification, reason and capacity."""
     paths = ", ".join(c.path for c in d.field_changes)
@@ -257,7 +274,7 @@ def _classify(
         if d.ref.kind is Kind.ENDPOINT and d.observed is not None:
             cost = capacity.endpoint(_live_fleet(d.observed, observed), (), new_fleet=False, prices=prices)
     elif d.ref.kind is Kind.PIPELINE_RUN and d.action is Action.CREATE and d.desired is not None:
-        kind, reason = Classification.RETRAIN, _retrain_reason(d.desired)
+        kind, reason = Classification.RETRAIN, _retrain_reason(d.desired, trained.get(d.model))
         hours = _input(d.desired, "instanceHours") or _input(d.desired, "capacity")
         cost = capacity.retrain(hours, prices) if hours else None
     elif d.ref.kind is Kind.ENDPOINT and d.desired is not None:
@@ -302,10 +319,13 @@ def _rollout(endpoint: Resource) -> Mapping[str, Any] | None:
     }
 
 
-def _retrain_reason(run: Resource) -> str:
-    """Which fields of the training config made a new config id (from the `training`/`previousTraining` inputs)."""
+def _retrain_reason(run: Resource, identities: tuple[Any, Any] | None) -> str:
+    """Which fields of the training config made a new config id, before → after (from the `training` /
+    `previousTraining` inputs, else from the training-config parameter's recorded and wanted identities)."""
     config = run.properties.get("configId", run.ref.key)
     previous, current = _input(run, "previousTraining"), _input(run, "training")
+    if (previous is None or current is None) and identities is not None:
+        previous, current = identities
     if previous is None or current is None:
         return f"no version of training config {config} exists yet"
     changed = [f"{c.path}: {_short(c.before)} → {_short(c.after)}" for c in leaves(previous, current)]
