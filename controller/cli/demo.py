@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MODEL, ENV = "churn-xgb", "dev"
-EXAMPLES = Path(__file__).resolve().parents[1] / "specs"
+EXAMPLES = Path(__file__).resolve().parents[2] / "specs"
 DEV_VARIANTS = "            - {name: primary, instanceCount: 2}\n"
 HYPERPARAMETER_CHANGE = "        schedule: null          # dev retrains on spec changes only\n"
 
