@@ -46,7 +46,7 @@ unit: install $(ASL_VALIDATOR)
 # runtime lock resolved to the same versions (constrained by the dev lock).
 lock: install
 	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev $(LOCK_FLAGS) --upgrade -o requirements/dev.txt
-	$(BIN)/uv pip compile pyproject.toml -c requirements/dev.txt $(LOCK_FLAGS) -o requirements/lambda.txt
+	$(BIN)/uv pip compile requirements/lambda.in -c requirements/dev.txt $(LOCK_FLAGS) -o requirements/lambda.txt
 	cd .ci/node && npm install --silent --no-audit --no-fund --package-lock-only
 
 # The suite against the newest release of every dependency, pyproject's upper bounds (moto's) lifted, in a throwaway

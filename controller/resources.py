@@ -76,7 +76,8 @@ class Ref:
     key: str
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.key}"
+        """`kind/key` for people; a key's own leading slash (SSM's `/modelctl/...`) is not doubled, as in ARNs."""
+        return f"{self.kind}/{self.key.removeprefix('/')}"
 
 
 @dataclass(frozen=True)

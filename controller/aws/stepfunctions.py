@@ -48,7 +48,8 @@ class StateMachines(Adapter):
 
     Observed shape: properties {"definitionDigest": definition_digest(definition), "roleArn": str}; status
     ACTIVE | DELETING; tags; extra {"arn": str, "executions": [{"name", "status", "start": ISO, "stop": ISO |
-    None, "error": str | None, "cause": str | None}] newest first, at most 20}. ListExecutions carries no error
+    None, "error": str | None, "cause": str | None}] newest first, at most 20, "definition": the ASL (parsed, so a
+    plan shows the states that changed)}. ListExecutions carries no error
     or cause, so only the newest execution, when it failed, is described for them.
 
     Cost for N names, F existing: ceil(machines/1000) ListStateMachines + 2F (DescribeStateMachine,
@@ -103,7 +104,7 @@ class StateMachines(Adapter):
             properties={"definitionDigest": definition_digest(machine["definition"]), "roleArn": machine["roleArn"]},
             tags=tags_of(arn),
             status=machine.get("status", ""),
-            extra={"arn": arn, "executions": executions},
+            extra={"arn": arn, "executions": executions, "definition": json.loads(machine["definition"])},
         )
 
     @translate_errors()

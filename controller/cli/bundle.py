@@ -9,13 +9,13 @@ follows a pointer to a bundle that is not there yet.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 
 from controller.aws import s3
-from controller.cli.deploy import EXIT_ERROR, EXIT_OK, load_or_report
+from controller.cli.context import EXIT_ERROR, EXIT_OK, load_or_report
 from controller.cli.gitinfo import git_author, git_sha
 from controller.cli.images import resolve_framework_image
+from controller.cli.output import error, note
 from controller.cli.session import aws_for
 from controller.desired.bundle import LATEST_KEY, build_bundle, bundle_key, dumps, latest_pointer
 
@@ -23,7 +23,7 @@ from controller.desired.bundle import LATEST_KEY, build_bundle, bundle_key, dump
 def bundle(args: argparse.Namespace) -> int:
     """args: path (specs folder), out (file or None), upload (environment names), local (use the emulator)."""
     if not args.out and not args.upload:
-        print("error: nothing to do: give --out FILE and/or --upload ENV")
+        error("nothing to do: give --out FILE and/or --upload ENV")
         return EXIT_ERROR
     catalog = load_or_report(args.path, "no bundle was made")
     if catalog is None:
@@ -31,11 +31,11 @@ def bundle(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.upload) - set(catalog.environments))
     if unknown:
         defined = ", ".join(sorted(catalog.environments))
-        print(f"error: environment(s) {', '.join(unknown)} not defined (defined: {defined})")
+        error(f"environment(s) {', '.join(unknown)} not defined (defined: {defined})")
         return EXIT_ERROR
     sha = git_sha(args.path)
     if sha == "unknown" or sha.endswith("-dirty"):
-        print(f"warning: the specs are not a clean git commit ({sha}); the bundle says so", file=sys.stderr)
+        note(f"warning: the specs are not a clean git commit ({sha}); the bundle says so")
     content = build_bundle(
         catalog,
         root=args.path,

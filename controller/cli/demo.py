@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MODEL, ENV = "churn-xgb", "dev"
-EXAMPLES = Path(__file__).resolve().parents[1] / "specs"
+EXAMPLES = Path(__file__).resolve().parents[2] / "specs"
 DEV_VARIANTS = "            - {name: primary, instanceCount: 2}\n"
 HYPERPARAMETER_CHANGE = "        schedule: null          # dev retrains on spec changes only\n"
 
@@ -47,7 +47,7 @@ def run_demo(modelctl: Modelctl) -> int:
         _git(repo, "revert", "--no-edit", "HEAD", "HEAD~1")
         _step(modelctl, "7. Roll back with `git revert`: the earlier model again, no retraining", *_apply(specs))
         back = _serving(modelctl, specs)
-        _step(modelctl, f"8. History of {MODEL} in {ENV}", "history", MODEL, "--env", ENV, "--local", "--path", specs)
+        _step(modelctl, f"8. History of {MODEL} in {ENV}", "history", MODEL, specs, "--env", ENV, "--local")
         ok = back == {"primary": first}
         print(f"\n{'OK' if ok else 'UNEXPECTED'}: after the revert {MODEL} serves {back}")
         return 0 if ok else 1
@@ -69,8 +69,8 @@ def _step(modelctl: Modelctl, title: str, *args: str) -> None:
 def _serving(modelctl: Modelctl, specs: str) -> dict[str, str]:
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        modelctl(["status", "--env", ENV, "--local", "--format", "json", specs])
-    status = next(s for s in json.loads(output.getvalue()) if s["model"] == MODEL)
+        modelctl(["status", "--env", ENV, "--local", "-o", "json", specs])
+    status = next(s for s in json.loads(output.getvalue())["models"] if s["model"] == MODEL)
     return {v["variant"]: v["version"] for v in status["serving"]}
 
 

@@ -1,20 +1,20 @@
 """The GitOps commands `rollback`, `promote` and `trace`: the first two prepare a spec change for a person to review
 and commit, and print the plan it would produce; `trace` reads lineage. None of them writes to AWS.
 
-- rollback MODEL --env ENV [--to REV]: REV is a git SHA (prefix) from `modelctl history`, by default the revision
-  applied before the newest. Prepared as `git revert --no-commit` of the later commits that changed the model's
-  spec file, or, when those commits also changed other files or do not revert cleanly, as a pin of the model's
-  variants (in its ENV overlay) to the versions and weights serving at REV.
-- promote MODEL --to ENV: pins ENV's variants to the version proven in ENV's `promotion.from` environment: the one
-  serving there (the heaviest variant), else the newest Approved version of the current config there.
+- rollback MODEL [PATH] --env ENV [--revision REV]: REV is a git SHA (prefix) from `modelctl history`, by default
+  the revision applied before the newest. Prepared as `git revert --no-commit` of the later commits that changed
+  the model's spec file, or, when those commits also changed other files or do not revert cleanly, as a pin of the
+  model's variants (in its ENV overlay) to the versions and weights serving at REV.
+- promote MODEL [PATH] --env ENV: pins ENV's variants to the version proven in ENV's `promotion.from` environment:
+  the one serving there (the heaviest variant), else the newest Approved version of the current config there.
 - trace ENDPOINT [--variant V]: version -> training job -> source ref, data version and git SHAs.
-The parser lines live in controller.cli.main.
+A pin is a round-trip edit (controller.spec.edits: comments and layout stay), shown as a unified diff before it is
+written (`--dry-run`: shown only). The parser lines live in controller.cli.main.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,19 +22,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from controller import naming
+from controller import escape, naming
 from controller.aws import lineage
 from controller.aws.connect import connect
+from controller.aws.errors import translate_errors
 from controller.aws.session import AwsClients
 from controller.cli import render
-from controller.cli.deploy import EXIT_ERROR, EXIT_OK, Context, _planned, context
+from controller.cli.context import EXIT_ERROR, EXIT_OK, Context, context
+from controller.cli.context import planned as planned_for
 from controller.cli.gitinfo import git_sha
+from controller.cli.output import document, emit, error
 from controller.cli.session import Session, aws_for
+from controller.errors import NotFoundError
 from controller.reconcile.result import PlanResult
 from controller.reconcile.store import HistoryEntry
 from controller.resources import Kind, Ref, config_id_of
 from controller.spec.catalog import Catalog
-from controller.spec.edits import EditError, diff, pin_variants, revert_commits
+from controller.spec.edits import EditError, SpecEdit, diff, pin_variants, revert_commits
 from controller.spec.loader import load_catalog
 
 
@@ -42,14 +46,11 @@ def rollback(args: argparse.Namespace) -> int:
     ctx = context(args)
     if ctx is None:
         return EXIT_ERROR
-    entry = ctx.catalog.models.get(args.model)
-    if entry is None or ctx.env not in entry.configs:
-        print(f"error: model {args.model!r} does not live in {ctx.env}")
-        return EXIT_ERROR
+    entry = ctx.catalog.models[args.model]
     with aws_for(ctx.catalog.environments[ctx.env], local=ctx.local) as session:
-        target = _target(session.store.history(ctx.env, args.model), args.to)
+        target = _target(session.store.history(ctx.env, args.model), args.revision)
         if target is None:
-            print(f"error: no applied revision {args.to or 'before the newest'} of {args.model} in {ctx.env}")
+            error(f"no applied revision {args.revision or 'before the newest'} of {args.model} in {ctx.env}")
             return EXIT_ERROR
         revision = target.revision.git_sha.removesuffix("-dirty")
         spec_file = Path(entry.document.file)
@@ -62,56 +63,74 @@ def rollback(args: argparse.Namespace) -> int:
         print(f"rolling {args.model} in {ctx.env} back to {revision[:12]}: {serving}")
         if reverted:
             print(f"prepared `git revert --no-commit {' '.join(c[:12] for c in reverted)}`")
+            print(diff(Path(ctx.path).resolve()) or "(no change to the specs)")
         else:
             print(f"not a revert ({why}): pinning the versions serving at {revision[:12]}")
-            _pin_rollback(ctx.catalog, args.model, ctx.env, target)
+            _write(_pin_rollback(ctx.catalog, args.model, ctx.env, target))
         return _show(Path(ctx.path), args.model, ctx.env, session, ctx.local, f"rollback {args.model} in {ctx.env}")
 
 
 def promote(args: argparse.Namespace) -> int:
-    catalog = load_catalog([args.path])
-    if args.to not in catalog.environments or args.model not in catalog.models:
-        print(f"error: unknown environment {args.to!r} or model {args.model!r}")
+    ctx = context(args)
+    if ctx is None:
         return EXIT_ERROR
-    promotion = catalog.environments[args.to].spec.promotion
+    catalog, target = ctx.catalog, ctx.env
+    promotion = catalog.environments[target].spec.promotion
     entry = catalog.models[args.model]
-    if promotion is None or promotion.from_env not in entry.configs or args.to not in entry.configs:
-        print(f"error: {args.to} promotes from no environment {args.model} lives in (spec.promotion.from)")
+    if promotion is None or promotion.from_env not in entry.configs:
+        error(f"{target} promotes from no environment {args.model} lives in (spec.promotion.from)")
         return EXIT_ERROR
     source = promotion.from_env
-    with aws_for(catalog.environments[source], local=args.local) as session:
-        planned = _plan(catalog, source, session, git_sha(args.path), args.local)
+    with aws_for(catalog.environments[source], local=ctx.local) as session:
+        planned = _plan(catalog, source, session, ctx.git_sha, ctx.local)
         version = _proven(planned, args.model, source, promotion.require_approval)
     if version is None:
         wanted = "an Approved version" if promotion.require_approval else "a version"
-        print(f"error: {source} has no {wanted} of {args.model} to promote: nothing was written")
+        error(f"{source} has no {wanted} of {args.model} to promote: nothing was written")
         return EXIT_ERROR
-    print(f"promoting {args.model} to {args.to}: pinning {version}, proven in {source}")
-    variants = entry.configs[args.to].deployment.realtime
-    pin_variants(entry, args.to, {v.name: {"model": version} for v in (variants.variants if variants else ())})
-    with aws_for(catalog.environments[args.to], local=args.local) as session:
-        return _show(Path(args.path), args.model, args.to, session, args.local, f"promote {args.model} to {args.to}")
+    print(f"promoting {args.model} to {target}: pinning {version}, proven in {source}")
+    variants = entry.configs[target].deployment.realtime
+    _write(pin_variants(entry, target, {v.name: {"model": version} for v in (variants.variants if variants else ())}))
+    with aws_for(catalog.environments[target], local=ctx.local) as session:
+        return _show(Path(ctx.path), args.model, target, session, ctx.local, f"promote {args.model} to {target}")
 
 
 def trace(args: argparse.Namespace) -> int:
     with _clients(args) as clients:
-        traces = lineage.trace(clients, args.endpoint, args.variant)
+        try:
+            with translate_errors():
+                traces = lineage.trace(clients, args.endpoint, args.variant)
+        except NotFoundError as missing:
+            error(
+                f"endpoint {args.endpoint!r} not found in {clients.session.region_name} ({missing}): check the name "
+                "(`modelctl status` lists each model's endpoint) and --region / AWS_REGION"
+            )
+            return EXIT_ERROR
     if not traces:
-        print(f"error: {args.endpoint} has no variant {args.variant!r}")
+        error(f"{args.endpoint} has no variant {args.variant!r}")
         return EXIT_ERROR
-    if args.format == "json":
-        print(json.dumps([asdict(t) for t in traces], indent=2, sort_keys=True))
+    if args.output in ("json", "yaml"):
+        emit(document("Trace", {"endpoint": args.endpoint, "variants": [asdict(t) for t in traces]}), args.output)
         return EXIT_OK
     for t in traces:
         served = t.served
-        print(f"{args.endpoint} / {served.variant} (weight {served.weight:g}): version {served.version}")
-        print(f"  deployed by spec commit  {served.spec_git_sha or '-'}")
-        print(f"  training job             {t.training_job} ({t.training_status})")
-        print(f"  source ref               {t.source_ref or '-'}")
-        print(f"  data version             {t.data_version or '-'}")
-        print(f"  trained for spec commit  {t.run_git_sha or '-'}")
-        print(f"  model package            {t.package_arn or '-'}")
+        lines = [
+            f"{args.endpoint} / {served.variant} (weight {served.weight:g}): version {served.version}",
+            f"  deployed by spec commit  {served.spec_git_sha or '-'}",
+            f"  training job             {t.training_job} ({t.training_status})",
+            f"  source ref               {t.source_ref or '-'}",
+            f"  data version             {t.data_version or '-'}",
+            f"  trained for spec commit  {t.run_git_sha or '-'}",
+            f"  model package            {t.package_arn or '-'}",
+        ]
+        print("\n".join(escape.terminal(line) for line in lines))
     return EXIT_OK
+
+
+def _write(edit: SpecEdit) -> None:
+    """Show the edit as a unified diff, then write it."""
+    print(edit.diff() or "(no change to the specs: the model is already there)")
+    edit.write()
 
 
 def _target(entries: list[HistoryEntry], to: str | None) -> HistoryEntry | None:
@@ -122,14 +141,14 @@ def _target(entries: list[HistoryEntry], to: str | None) -> HistoryEntry | None:
     return next((e for e in entries if wanted and e.revision.git_sha == wanted[0] and e.record.serving), None)
 
 
-def _pin_rollback(catalog: Catalog, model: str, env: str, target: HistoryEntry) -> None:
+def _pin_rollback(catalog: Catalog, model: str, env: str, target: HistoryEntry) -> SpecEdit:
     realtime = catalog.models[model].configs[env].deployment.realtime
     now = sorted(v.name for v in realtime.variants) if realtime else []
     then = sorted(s.variant for s in target.record.serving)
     if now != then:
         raise EditError(f"the variants differ (then {then}, now {now}): edit the spec by hand or revert by hand")
     pins = {s.variant: {"model": s.version, "weight": _number(s.weight)} for s in target.record.serving}
-    pin_variants(catalog.models[model], env, pins)
+    return pin_variants(catalog.models[model], env, pins)
 
 
 def _proven(planned: PlanResult, model: str, source: str, require_approval: bool) -> str | None:
@@ -146,8 +165,7 @@ def _proven(planned: PlanResult, model: str, source: str, require_approval: bool
 
 
 def _show(folder: Path, model: str, env: str, session: Session, local: bool, what: str) -> int:
-    """Print the prepared diff and the plan it produces (read-only), and what to do next."""
-    print(diff(folder.resolve()) or "(no change to the specs: the model is already there)")
+    """Print the plan the prepared change produces (read-only), and what to do next."""
     catalog = load_catalog([str(folder)])
     planned = _plan(catalog, env, session, git_sha(str(folder)), local)
     print(render.text(planned.plan, color=False, notes=planned.desired.notes))
@@ -163,7 +181,7 @@ def _show(folder: Path, model: str, env: str, session: Session, local: bool, wha
 
 def _plan(catalog: Catalog, env: str, session: Session, sha: str, local: bool) -> PlanResult:
     """The read-only plan of env for these specs, as `modelctl plan` computes it."""
-    return _planned(Context(catalog, env, "", sha, local), session)
+    return planned_for(Context(catalog, env, "", sha, local), session)
 
 
 @contextmanager

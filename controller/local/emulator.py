@@ -31,6 +31,7 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.server import ThreadedMotoServer
 
+from controller.errors import ModelctlError
 from controller.local.control import CONTROL_PATH
 
 PATCH_MODULES = (
@@ -160,24 +161,34 @@ def in_process() -> Iterator[None]:
         yield
 
 
-def _answers(url: str) -> bool:
-    """True when something answers HTTP at `url` (any status)."""
+class EmulatorUnavailable(ModelctlError):
+    """MODELCTL_LOCAL_URL is set, but no modelctl emulator answers there."""
+
+
+def is_emulator(url: str) -> bool:
+    """True when a modelctl emulator answers at `url`: its control endpoint returns the knobs (a JSON object)."""
     try:
-        with urllib.request.urlopen(url.rstrip("/") + CONTROL_PATH, timeout=1):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except (urllib.error.URLError, OSError):
+        with urllib.request.urlopen(url.rstrip("/") + CONTROL_PATH, timeout=2) as answer:
+            return answer.status == 200 and isinstance(json.loads(answer.read()), dict)
+    except (urllib.error.URLError, OSError, ValueError):
         return False
 
 
-def ensure_emulator(url: str | None = None) -> tuple[str, Emulator | None]:
-    """The URL of an emulator to use: `url` (default MODELCTL_LOCAL_URL, else http://127.0.0.1:4566) when
-    something answers there, else a new in-process Emulator on a free port, returned so the caller can say so
-    and stop it. The second item is None when an existing emulator was found."""
-    target = url or os.environ.get("MODELCTL_LOCAL_URL") or DEFAULT_URL
-    if _answers(target):
+def ensure_emulator(url: str | None = None, *, required: bool | None = None) -> tuple[str, Emulator | None]:
+    """The URL of an emulator to use: `url` (default MODELCTL_LOCAL_URL, else http://127.0.0.1:4566) when a
+    modelctl emulator answers there (recognised by its control endpoint, not by "something answers"), else a new
+    in-process Emulator on a free port, returned so the caller can say so and stop it (the second item is None
+    when an existing emulator was found). `required` (default: MODELCTL_LOCAL_URL is set): no emulator at the URL
+    is an EmulatorUnavailable error, never a silent fresh emulator."""
+    configured = os.environ.get("MODELCTL_LOCAL_URL")
+    target = url or configured or DEFAULT_URL
+    if is_emulator(target):
         return target, None
+    if required if required is not None else bool(configured):
+        raise EmulatorUnavailable(
+            f"no modelctl emulator answers at MODELCTL_LOCAL_URL={target} (its {CONTROL_PATH} endpoint): start one "
+            "with `modelctl local serve`, correct the URL, or unset MODELCTL_LOCAL_URL to run one in-process"
+        )
     emulator = Emulator()
     return emulator.start(), emulator
 

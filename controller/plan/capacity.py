@@ -108,7 +108,7 @@ class Capacity:
         parts: list[str] = []
         if self.training:
             spot = " (spot)" if self.spot else ""
-            parts.append(f"train ≤ {self.training_hours:g} instance-h on {_fleet(self.training)}{spot}")
+            parts.append(f"train ≤ {_rounded(self.training_hours)} instance-h on {_fleet(self.training)}{spot}")
             if money and money.training_max is not None:
                 parts[-1] += f" ≤ {_money(money.training_max, money.currency)}"
         if self.before or self.after:
@@ -117,7 +117,7 @@ class Capacity:
                 before, after = _money(money.hourly_before, money.currency), _money(money.hourly_after, money.currency)
                 parts[-1] += f" ({before}/h → {after}/h)"
         if self.rollout_extra:
-            parts.append(f"+{_fleet(self.rollout_extra)} during rollout (~{self.rollout_hours:g} h)")
+            parts.append(f"+{_fleet(self.rollout_extra)} during rollout (~{_span(self.rollout_hours)})")
             if money and money.rollout_extra is not None:
                 parts[-1] += f" ≈ {_money(money.rollout_extra, money.currency)}"
         return "; ".join(parts + list(self.notes))
@@ -275,3 +275,14 @@ def _instances_dict(item: Instances) -> dict[str, Any]:
 
 def _instances(items: Iterable[Mapping[str, Any]]) -> tuple[Instances, ...]:
     return tuple(Instances(str(i["instanceType"]), int(i["count"])) for i in items)
+
+
+def _rounded(hours: float) -> str:
+    """Instance-hours for people: 2 significant decimals below 1, one above (0.33, 2, 12.5)."""
+    return f"{round(hours, 2 if hours < 1 else 1):g}"
+
+
+def _span(hours: float) -> str:
+    """A duration for people: whole minutes under an hour (20 min), else hours to one decimal (1 h, 2.5 h)."""
+    minutes = round(hours * 60)
+    return f"{minutes} min" if minutes < 60 else f"{round(hours, 1):g} h"

@@ -187,7 +187,8 @@ def build_plan(
     result = diff(desired, observed, inventory=inventory, claimed=claimed)
     ordered = _order(d for d in result.diffs if d.action is not Action.NOOP)
     fleets = {str(d.after["endpointConfigName"]): d.ref.key for d in ordered if d.after and _is_new_fleet(d)}
-    changes = tuple(_classify(d, fleets, observed, prices) for d in ordered)
+    trained = _training_identities(result.diffs)
+    changes = tuple(_classify(d, fleets, observed, prices, trained) for d in ordered)
     created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Plan(env, changes, result.conflicts, observed_digest(observed), git_sha, created, protected)
 
@@ -249,8 +250,24 @@ def _is_new_fleet(d: ResourceDiff) -> bool:
     )
 
 
+def _training_identities(diffs: Iterable[ResourceDiff]) -> dict[str, tuple[Any, Any]]:
+    """model -> (the training identity AWS last recorded, the one the spec asks for), from each model's
+    training-config parameter (`value.identity`: source, image, training): what a RETRAIN names as changed."""
+    found: dict[str, tuple[Any, Any]] = {}
+    for d in diffs:
+        if d.ref.kind is Kind.PARAMETER and d.ref.key.endswith("/training-config") and d.observed and d.desired:
+            before, after = d.observed.properties.get("value"), d.desired.properties.get("value")
+            if isinstance(before, Mapping) and isinstance(after, Mapping):
+                found[d.model] = (before.get("identity"), after.get("identity"))
+    return found
+
+
 def _classify(
-    d: ResourceDiff, fleets: Mapping[str, str], observed: Mapping[Ref, Observed], prices: PriceTable | None
+    d: ResourceDiff,
+    fleets: Mapping[str, str],
+    observed: Mapping[Ref, Observed],
+    prices: PriceTable | None,
+    trained: Mapping[str, tuple[Any, Any]],
 ) -> Change:
     """The Change for one actionable diff: classification, reason and capacity."""
     paths = ", ".join(c.path for c in d.field_changes)
@@ -260,7 +277,7 @@ def _classify(
         if d.ref.kind is Kind.ENDPOINT and d.observed is not None:
             cost = capacity.endpoint(_live_fleet(d.observed, observed), (), new_fleet=False, prices=prices)
     elif d.ref.kind is Kind.PIPELINE_RUN and d.action is Action.CREATE and d.desired is not None:
-        kind, reason = Classification.RETRAIN, _retrain_reason(d.desired)
+        kind, reason = Classification.RETRAIN, _retrain_reason(d.desired, trained.get(d.model))
         hours = _input(d.desired, "instanceHours") or _input(d.desired, "capacity")
         cost = capacity.retrain(hours, prices) if hours else None
     elif d.ref.kind is Kind.ENDPOINT and d.desired is not None:
@@ -278,7 +295,10 @@ def _classify(
     else:
         kind = Classification.CONFIG_ONLY
         reason = "does not exist" if d.action is Action.CREATE else f"differs from the spec: {paths}"
-    return Change(d.action, d.ref, d.model, d.before, d.after, reason, kind, d.field_changes, cost)
+    fields = _state_changes(d) if d.ref.kind is Kind.STATE_MACHINE else d.field_changes
+    if d.ref.kind is Kind.STATE_MACHINE and d.action is Action.UPDATE:
+        reason = f"pipeline differs from the spec: {', '.join(c.path for c in fields)}"
+    return Change(d.action, d.ref, d.model, d.before, d.after, reason, kind, fields, cost)
 
 
 def _fleet_rules(
@@ -325,14 +345,47 @@ def _rollout(endpoint: Resource) -> Mapping[str, Any] | None:
     }
 
 
-def _retrain_reason(run: Resource) -> str:
-    """Which fields of the training config made a new config id (from the `training`/`previousTraining` inputs)."""
+def _retrain_reason(run: Resource, identities: tuple[Any, Any] | None) -> str:
+    """Which fields of the training config made a new config id, before → after (from the `training` /
+    `previousTraining` inputs, else from the training-config parameter's recorded and wanted identities)."""
     config = run.properties.get("configId", run.ref.key)
     previous, current = _input(run, "previousTraining"), _input(run, "training")
+    if (previous is None or current is None) and identities is not None:
+        previous, current = identities
     if previous is None or current is None:
         return f"no version of training config {config} exists yet"
-    changed = sorted({c.path for c in leaves(previous, current)})
-    return f"training config {config}: changed {', '.join(changed) or 'nothing visible (digest inputs)'}"
+    changed = [f"{c.path}: {_short(c.before)} → {_short(c.after)}" for c in leaves(previous, current)]
+    return f"training config {config}: {'; '.join(changed) or 'nothing visible changed (digest inputs)'}"
+
+
+def _short(value: Any) -> str:
+    """A value in a reason: JSON, cut to 60 characters; `(none)` for absent."""
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _state_changes(d: ResourceDiff) -> tuple[FieldChange, ...]:
+    """A state machine's change as the states that changed (`states.WaitTraining.Seconds: 30 → 60`, a new or a
+    removed state), not as its digest; the definitions come from the desired payload and the observed `extra`."""
+    new = (d.desired.payload.get("definition") or {}).get("States") if d.desired else None
+    old = (d.observed.extra.get("definition") or {}).get("States") if d.observed else None
+    others = tuple(c for c in d.field_changes if c.path != "definitionDigest")
+    if not isinstance(new, Mapping) or (d.action is Action.UPDATE and not isinstance(old, Mapping)):
+        return d.field_changes
+    if d.action is Action.CREATE:
+        return (FieldChange("states", None, f"{len(new)} states: {', '.join(new)}"), *others)
+    assert isinstance(old, Mapping)
+    states: list[FieldChange] = []
+    for name in sorted(set(old) | set(new), key=str):
+        if name not in old:
+            states.append(FieldChange(f"states.{name}", None, "(new state)"))
+        elif name not in new:
+            states.append(FieldChange(f"states.{name}", "(state removed)", None))
+        else:
+            states.extend(leaves(old[name], new[name], f"states.{name}"))
+    return (*states, *others)
 
 
 def _fleet_reason(endpoint: Resource, rollout: Mapping[str, Any] | None) -> str:

@@ -161,7 +161,8 @@ class ApplyOptions:
     saved_plan: a plan from `plan --out` that must still describe AWS, else apply refuses; confirm: asked with the
     plan before any write, False stops (the CLI's prompt; `--yes` and the Lambda pass one that says yes);
     after_write: called after every successful write (tests use it to crash an apply midway); models: plan only
-    these models, prune nothing (see plan_environment); None: every model
+    these models, prune nothing (see plan_environment); None: every model; record_history: store this pass's
+    history row (`apply --wait` stores one row for all its passes itself, with records.apply_record)
     """
 
     allow_delete: bool = False
@@ -172,6 +173,7 @@ class ApplyOptions:
     confirm: Callable[[Plan], bool] = lambda plan: True
     after_write: Callable[[Change], None] | None = None
     models: Collection[str] | None = None
+    record_history: bool = True
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,8 @@ def apply_environment(
         # 9. Tell owners what only the reconciler sees: drift it undid, changes that failed.
         notify_outcomes(env, planned, result, store, cloud)
         # 10. Record what was applied (history) for `modelctl history` and rollbacks.
-        store.record_apply(records.apply_record(env, planned, result, started, store.who))
+        if options.record_history:
+            store.record_apply(records.apply_record(env, planned, result, started, store.who))
     return ApplyRun(planned, result)
 
 

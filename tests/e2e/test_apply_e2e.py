@@ -146,7 +146,7 @@ def test_a_failed_training_notifies_keeps_serving_and_is_not_retried(local: str,
     assert _converge(specs) == 1 and len(_executions(local)) == 2  # not retried until the spec changes
     # ...or until someone asks: the cause is fixed, `modelctl retrain` starts attempt 2 of the same config
     control.configure(local, {"trainingJobs": {"fail": []}})
-    assert main(["retrain", "scorer", "--env", "dev", "--local", "--path", str(specs)]) == 0
+    assert main(["retrain", "scorer", str(specs), "--env", "dev", "--local"]) == 0
     names = [e["name"] for e in _executions(local)]
     assert any(name.endswith("-a2") and name.startswith(failed[0]["name"]) for name in names)
     assert _converge(specs) == 0
@@ -211,7 +211,7 @@ def test_a_fixed_spec_after_a_rollback_deploys_and_the_model_is_ready_again(
         assert session.store.rolled_back("dev") == {}  # the mark went with the rollout that replaced it
     capsys.readouterr()
     assert main(["status", "--env", "dev", "--local", "--format", "json", str(specs)]) == 0
-    status = json.loads(capsys.readouterr().out)[0]
+    status = json.loads(capsys.readouterr().out)["models"][0]
     assert (status["health"], status["reason"]) == (Health.READY.value, "InSync")
     assert [a for a in _alerts(local, queue) if a.get("event") == "rollback"] == []  # no second, false rollback
 
@@ -227,7 +227,7 @@ def test_status_reports_a_standing_rollback_as_degraded(
             session.store.mark_rolled_back("dev", "scorer-dev", config, "alarm errors fired")
         capsys.readouterr()
         main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
-        status = json.loads(capsys.readouterr().out)[0]
+        status = json.loads(capsys.readouterr().out)["models"][0]
         return status["health"], status["reason"]
 
     # a mark of a config the specs no longer want does not stand

@@ -105,7 +105,7 @@ def test_rollback_prepares_the_revert_and_the_apply_brings_the_earlier_model_bac
     assert _variants(emulator_url)["primary"][0] != first
     capsys.readouterr()
     writes.clear()
-    assert _cli("rollback", "scorer", "--env", "dev", "--path", str(repo / "specs")) == 0
+    assert _cli("rollback", "scorer", str(repo / "specs"), "--env", "dev") == 0
     out = capsys.readouterr().out
     assert writes == []  # rollback never changes AWS
     assert "git revert --no-commit" in out and "-    hyperparameters: {eta: 0.3}" in out
@@ -148,11 +148,11 @@ def test_promote_pins_prod_to_the_stage_version_and_the_plan_registers_it(
     sagemaker = _sagemaker(emulator_url)
     package = sagemaker.list_model_packages(ModelPackageGroupName="scorer-stage")["ModelPackageSummaryList"][0]
     version = package["ModelPackageDescription"]
-    assert _cli("promote", "scorer", "--to", "prod", "--path", str(repo / "specs")) == 1  # not Approved yet
+    assert _cli("promote", "scorer", str(repo / "specs"), "--env", "prod") == 1  # not Approved yet
     sagemaker.update_model_package(ModelPackageArn=package["ModelPackageArn"], ModelApprovalStatus="Approved")
     capsys.readouterr()
     writes.clear()
-    assert _cli("promote", "scorer", "--to", "prod", "--path", str(repo / "specs")) == 0
+    assert _cli("promote", "scorer", str(repo / "specs"), "--env", "prod") == 0
     out = capsys.readouterr().out
     assert writes == []
     assert f"model: {version}" in (repo / "specs" / "scorer.yaml").read_text()
@@ -171,7 +171,9 @@ def test_trace_answers_version_training_job_and_git_sha(
     version = _variants(emulator_url)["primary"][0]
     capsys.readouterr()
     assert _cli("trace", "scorer-dev", "--variant", "primary", "--format", "json") == 0
-    (traced,) = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert (document["schemaVersion"], document["kind"], document["endpoint"]) == (1, "Trace", "scorer-dev")
+    (traced,) = document["variants"]
     assert traced["served"] == {"variant": "primary", "version": version, "weight": 1.0, "spec_git_sha": head}
     assert (traced["training_job"], traced["training_status"]) == (version, "Completed")
     assert (traced["source_ref"], traced["run_git_sha"]) == ("v1.0.0", head)

@@ -106,8 +106,9 @@ def test_every_corpus_case_is_refused_by_every_aws_command_before_any_aws_call(
             code = main([*argv, str(specs)])
         out, err = capsys.readouterr()
         assert (command, code, attempts) == (command, 1, [])
-        rows = _rows(out)
-        assert rows[:-1] == validated[:-1], f"{command} reports otherwise than validate:\n{out}"
+        rows = _rows(err)  # diagnostics of a command other than validate go to stderr; its stdout stays empty
+        assert out == "", f"{command} printed a result for invalid specs:\n{out}"
+        assert rows[:-1] == validated[:-1], f"{command} reports otherwise than validate:\n{err}"
         assert rows[-1].startswith("invalid: ") and "Traceback" not in out + err
     assert not _client(local, "s3").list_buckets()["Buckets"]  # not even the prerequisites were made
     assert not _client(local, "dynamodb").list_tables()["TableNames"]
@@ -140,9 +141,10 @@ def test_plan_of_the_whole_corpus_in_a_process_exits_1_without_a_traceback_or_an
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     assert "started one in-process" not in run.stderr  # it never looked for an emulator
-    reported = {row.split(":", 1)[0] for row in _rows(run.stdout)[:-1]}
+    assert run.stdout == ""  # diagnostics go to stderr
+    reported = {row.split(":", 1)[0] for row in _rows(run.stderr)[:-1]}
     assert reported == {str(specs / f"{case}.yaml") for case in CASES}
-    assert _rows(run.stdout)[-1].endswith("nothing was read from or written to AWS")
+    assert _rows(run.stderr)[-1].endswith("nothing was read from or written to AWS")
 
 
 # --- 2. the corpus inside bundles, through the reconciler Lambda ----------------------------------------------

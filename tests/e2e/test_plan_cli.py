@@ -136,7 +136,7 @@ def test_a_foreign_endpoint_is_a_conflict_before_the_model_has_a_version_and_app
 def test_invalid_specs_make_no_plan_and_no_aws_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MODELCTL_LOCAL_URL", "http://127.0.0.1:9")  # nothing answers: any AWS use would start one
+    monkeypatch.setenv("MODELCTL_LOCAL_URL", "http://127.0.0.1:9")  # nothing answers: any AWS use would fail
     specs = tmp_path / "specs"
     shutil.copytree(REPO / "specs", specs)
     model = specs / "churn-xgb.yaml"
@@ -144,9 +144,10 @@ def test_invalid_specs_make_no_plan_and_no_aws_call(
     code = main(["plan", "--env", "stage", "--local", str(specs)])
     captured = capsys.readouterr()
     assert code == 1
-    assert f"{model}:19: spec.training.instanceTyp: unknown key; did you mean 'instanceType'?" in captured.out
-    assert "nothing was read from or written to AWS" in captured.out
-    assert "started one in-process" not in captured.err
+    assert captured.out == ""  # diagnostics go to stderr
+    assert f"{model}:19: spec.training.instanceTyp: unknown key; did you mean 'instanceType'?" in captured.err
+    assert "nothing was read from or written to AWS" in captured.err
+    assert "emulator" not in captured.err
 
 
 def test_a_saved_plan_round_trips_and_goes_stale_when_aws_changes(

@@ -3,7 +3,10 @@ range, and the Lambda's runtime lock pinned to the very versions the suite runs 
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -37,6 +40,7 @@ def test_every_pin_carries_its_hashes(lock: str) -> None:
 
 
 def test_every_declared_dependency_is_locked_inside_its_range() -> None:
+    """pyproject's ranges (base and every extra) against the dev lock."""
     pins = _pins("dev.txt")
     for requirement in _declared():
         name = canonicalize_name(requirement.name)
@@ -52,4 +56,23 @@ def test_the_lambda_runs_the_versions_the_suite_tests() -> None:
 
 
 def test_the_lambda_lock_holds_no_development_tool() -> None:
-    assert {"moto", "pytest", "sagemaker-core", "mypy", "uv"} & set(_pins("lambda.txt")) == set()
+    assert {"moto", "pytest", "sagemaker-core", "mypy", "uv", "rich", "ruamel-yaml", "shtab"} & set(
+        _pins("lambda.txt")
+    ) == set()
+
+
+def test_the_lambda_imports_only_what_its_lock_holds() -> None:
+    """The handlers' import closure, in a fresh interpreter: every third-party distribution it loads is pinned in
+    requirements/lambda.txt (the CLI's rich, ruamel.yaml and shtab are not in it, and must not be needed)."""
+    script = (
+        "import sys, json\n"
+        "from importlib import metadata\n"
+        "import reconciler_lambda.handler, reconciler_lambda.inference\n"
+        "owners = metadata.packages_distributions()\n"
+        "print(json.dumps(sorted({d for m in list(sys.modules) for d in owners.get(m.split('.')[0], [])})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    # setuptools: the venv's distutils-precedence .pth; certifi: botocore uses it only when it is installed
+    not_needed = {"modelctl", "setuptools", "certifi"}
+    loaded = {canonicalize_name(name) for name in json.loads(done.stdout)} - not_needed
+    assert loaded - set(_pins("lambda.txt")) == set()

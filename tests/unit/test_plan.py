@@ -77,7 +77,9 @@ def test_converged_plan_has_no_changes() -> None:
 def test_a_pipeline_run_to_start_is_a_retrain_naming_the_fields_that_changed() -> None:
     run = _by_ref(_plan([*desired(), _run()], prices=parse_price_table(PRICES)))[RUN]
     assert (run.action, run.classification) == (Action.CREATE, Classification.RETRAIN)
-    assert run.reason == "training config churn-xgb-111111111111: changed hyperparameters.eta, source.ref"
+    assert run.reason == (
+        'training config churn-xgb-111111111111: hyperparameters.eta: 0.2 → 0.3; source.ref: "v1" → "v2"'
+    )
     assert run.capacity.training == (Instances("ml.m5.xlarge", 2),)
     assert run.capacity.training_hours == 4.0
     assert run.capacity.cost.training_max == pytest.approx(0.8)

@@ -25,7 +25,8 @@ from crash_runner import WriteRecorder, is_lock_write, recording_make
 
 from controller.aws.session import AwsClients
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import deploy as commands
+from controller.cli import apply as commands
+from controller.cli import context
 from controller.cli.main import main
 from controller.reconcile.orchestrate import RETAINED_CONFIGS
 from controller.resources import Kind
@@ -90,7 +91,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 def local_pace(recorder: WriteRecorder | None = None) -> Iterator[None]:
     """In this process: the runners' pace for `--local` commands, and their writes logged by `recorder`."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(commands, "LOCAL_POLL_SECONDS", POLL_SECONDS)
+        patch.setattr(context, "LOCAL_POLL_SECONDS", POLL_SECONDS)
         patch.setitem(commands.WAIT_INTERVAL_SECONDS, True, WAIT_INTERVAL)
         if recorder is not None:
             patch.setattr(AwsClients, "_make", recording_make(AwsClients._make, recorder))

@@ -155,10 +155,11 @@ def recording_make(make: Callable[[AwsClients, str], Any], recorder: WriteRecord
 
 def _use_local_pace(poll_seconds: int | None, wait_interval: float | None) -> None:
     """The CLI's local pace: the pipelines' poll interval, and the pause between two `apply --wait` passes."""
-    from controller.cli import deploy as commands
+    from controller.cli import apply as commands
+    from controller.cli import context
 
     if poll_seconds is not None:
-        commands.LOCAL_POLL_SECONDS = poll_seconds
+        context.LOCAL_POLL_SECONDS = poll_seconds
     if wait_interval is not None:
         commands.WAIT_INTERVAL_SECONDS[True] = wait_interval
 

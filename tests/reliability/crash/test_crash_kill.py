@@ -1,10 +1,11 @@
-"""`modelctl apply --wait` killed with SIGKILL after its 1st, 3rd, 6th, 10th and 15th AWS write (and right after it
+"""`modelctl apply --wait` killed with SIGKILL after its 1st, 3rd, 6th, 10th and 12th AWS write (and right after it
 creates an endpoint config), then finished by the next apply: no duplicate training, no unknown or surplus
 endpoint configs, no endpoint on a missing model, the lock recovered once its lease ran out.
 
 The scenario is a retrain: scorer (tests/e2e/specs_small, env dev) serves one training config, and the killed run
-applies a new `eta`, which takes about 20 writes over two passes (parameters, pipeline, execution, inventory and
-lock; then after training a new endpoint config, its alarm and the UpdateEndpoint) plus lock heartbeats. The
+applies a new `eta`, which takes about 14 writes over two passes (parameters, pipeline, execution, inventory and
+lock; then after training a new endpoint config, its alarm and the UpdateEndpoint) plus lock heartbeats, and the
+one history row of the whole `--wait` at the end (the 12th write is the UpdateEndpoint, the lock still held). The
 tests share one emulator state, each starting from where the previous one left the environment (its `eta`), so
 configs accumulate past RETAINED_CONFIGS and the retention is checked too; a test run alone first converges to
 its starting `eta`. The killed run is a subprocess (tests/reliability/crash/crash_runner.py); the recovery runs in this
@@ -44,7 +45,7 @@ KILLS = (
     ["--kill-after", "3"],
     ["--kill-after", "6"],
     ["--kill-after", "10"],
-    ["--kill-after", "15"],
+    ["--kill-after", "12"],
     ["--kill-after-operation", "sagemaker.CreateEndpointConfig"],  # a new fleet made, not yet in the inventory
 )
 ETAS = ("0.2", "0.21", "0.22", "0.23", "0.24", "0.25", "0.26")  # KILLS[i] applies ETAS[i + 1] over ETAS[i]

@@ -59,7 +59,8 @@ from moto.core.authorization import enable_iam_authentication
 
 from controller.aws.session import is_read
 from controller.aws.statetable import TABLE_NAME
-from controller.cli import deploy as commands
+from controller.cli import apply as commands
+from controller.cli import context
 from controller.cli.main import main
 
 
@@ -73,7 +74,7 @@ def account(emulator_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def specs(account: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("MODELCTL_GIT_SHA", "1a70000000000000000000000000000000000001")
-    monkeypatch.setattr(commands, "AWS_POLL_SECONDS", 1)
+    monkeypatch.setattr(context, "AWS_POLL_SECONDS", 1)
     monkeypatch.setitem(commands.WAIT_INTERVAL_SECONDS, False, 1.0)
     return stack_specs(tmp_path / "specs")
 
@@ -173,9 +174,10 @@ def test_plan_with_the_plan_policy_works_and_its_apply_is_refused_before_any_wri
     assert planned == 2 and "Plan: 8 to create" in plan_out and not plan_err, plan_out + plan_err
     assert applied == 1
     table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{TABLE_NAME}"
-    assert err == (  # the environment's lock is the first write: refused, reported in one line
-        f"error: PutItem: AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/modelctl-dev-plan/"
-        f"iam-test-PlanRole is not authorized to perform: dynamodb:PutItem on resource: {table}\n"
+    assert err == (  # the environment's lock is the first write: refused, reported in one line, with what to do
+        f"error: access denied (PutItem: AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/"
+        f"modelctl-dev-plan/iam-test-PlanRole is not authorized to perform: dynamodb:PutItem on resource: {table}): "
+        "the credentials lack this permission; use the role the environment's stack grants to modelctl\n"
     )
     assert no_traceback(out, err)
     assert aws_state(emulator_url) == before
@@ -207,16 +209,17 @@ def test_the_plan_policy_is_denied_every_write_the_controller_makes(account: str
     [
         (  # one change fails, what depends on it is skipped, the rest applies
             "ssm:PutParameter",
-            "failed   + ssm.parameter//modelctl/dev/scorer/hyperparameters [config_only] — PutParameter: "
+            "failed   + ssm.parameter/modelctl/dev/scorer/hyperparameters [config_only] — PutParameter: "
             "AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/modelctl-dev-reconciler/"
             "iam-test-ReconcilerRole is not authorized to perform: ssm:PutParameter on resource: "
             "arn:aws:ssm:us-east-1:111122223333:parameter/modelctl/dev/scorer/hyperparameters",
         ),
         (  # the run's lock cannot be taken: nothing is applied
             "dynamodb:PutItem",
-            "error: PutItem: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/"
+            "error: access denied (PutItem: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/"
             "modelctl-dev-reconciler/iam-test-ReconcilerRole is not authorized to perform: dynamodb:PutItem on "
-            "resource: arn:aws:dynamodb:us-east-1:111122223333:table/modelctl-state",
+            "resource: arn:aws:dynamodb:us-east-1:111122223333:table/modelctl-state): the credentials lack this "
+            "permission",
         ),
     ],
 )
