@@ -72,7 +72,7 @@ def _pipeline_failures(url: str, queue: str) -> list[dict[str, Any]]:
 def _status(specs: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     capsys.readouterr()
     main(["status", "--env", "dev", "--local", "--format", "json", str(specs)])
-    models = json.loads(capsys.readouterr().out)
+    models = json.loads(capsys.readouterr().out)["models"]
     return dict(next(model for model in models if model["model"] == "scorer"))
 
 
