@@ -85,8 +85,9 @@ def _client_error(error: ClientError) -> AwsError:
     if code in SERVER_CODES or status >= 500:
         return TemporaryError(text, delay=SERVER_DELAY, operation=operation, code=code)
     if any(marker in code for marker in NOT_FOUND_MARKERS) or (
-        code == "ValidationException" and message.startswith("Could not find")
-    ):
+        code == "ValidationException"
+        and message.startswith(("Could not find", "No scalable target found", "No scaling policy found"))
+    ):  # SageMaker's own "Could not find"; the emulator's Application Auto Scaling (AWS: ObjectNotFoundException)
         return NotFoundError(text, operation=operation, code=code)
     return PermanentError(text, operation=operation, code=code)
 
